@@ -1,0 +1,151 @@
+// Command govctl is a CLI over the lsosgov API: policy, migrations, classification,
+// integrity, retention, archive and tenant offboarding.
+//
+//	go run ./examples/govctl [global flags] <command> [args]
+//
+// Global flags: --database-url (default $DATABASE_URL), --policy FILE (default: the
+// built-in policy), --format text|json|markdown. Exit codes: 0 success and no
+// error-severity finding; 1 error-severity findings or a failed operation; 2 bad usage or
+// bad input, with a one-line message on stderr naming the problem.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/lsos/lsosgov/governance"
+)
+
+// Exit codes (DESIGN.md contract).
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+// usageError marks bad usage or bad input: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// failedError marks error-severity findings or a failed operation already reported: exit 1.
+var errFindings = errors.New("error-severity findings")
+
+// env is what every command gets: parsed global flags and output streams.
+type env struct {
+	databaseURL string
+	policyFile  string
+	format      string
+	policy      *governance.Policy
+	stdout      io.Writer
+	stderr      io.Writer
+}
+
+// command is one govctl command (or group, dispatching on its first argument).
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the command table; each file adds its group here.
+func commands() map[string]command {
+	return map[string]command{
+		"policy": {summary: "policy show|validate FILE: print or check a policy", run: runPolicy},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("govctl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&e.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL)")
+	fs.StringVar(&e.policyFile, "policy", "", "policy file (YAML or JSON, merged over the built-in policy)")
+	fs.StringVar(&e.format, "format", "text", "output format: text, json or markdown")
+	cmds := commands()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs, cmds)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "govctl: %v\n", err)
+		return exitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 || rest[0] == "help" {
+		printUsage(stdout, fs, cmds)
+		if len(rest) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	switch e.format {
+	case "text", "json", "markdown":
+	default:
+		fmt.Fprintf(stderr, "govctl: --format %q: want text, json or markdown\n", e.format)
+		return exitUsage
+	}
+	cmd, ok := cmds[rest[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "govctl: unknown command %q (run govctl help for the list)\n", rest[0])
+		return exitUsage
+	}
+	e.policy = governance.Default()
+	if e.policyFile != "" {
+		p, err := governance.Load(e.policyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "govctl: %s\n", oneLine(err))
+			return exitUsage
+		}
+		e.policy = p
+	}
+	return exitCode(cmd.run(ctx, e, rest[1:]), stderr)
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	case errors.As(err, &ue), errors.Is(err, governance.ErrInvalidPolicy):
+		fmt.Fprintf(stderr, "govctl: %s\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "govctl: %s\n", oneLine(err))
+	return exitFindings
+}
+
+// oneLine folds a multi-line error into one line for stderr.
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+func printUsage(w io.Writer, fs *flag.FlagSet, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: govctl [--database-url URL] [--policy FILE] [--format text|json|markdown] <command> [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nexit codes: 0 ok, 1 error findings or failed operation, 2 bad usage or input")
+}

@@ -1,0 +1,3 @@
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE tenants;

@@ -1,0 +1,3 @@
+DROP TABLE keywords;
+DROP TABLE campaigns;
+DROP TABLE locations;

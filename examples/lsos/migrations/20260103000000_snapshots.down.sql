@@ -1,0 +1,2 @@
+DROP TABLE crawl_outputs;
+DROP TABLE ranking_snapshots;

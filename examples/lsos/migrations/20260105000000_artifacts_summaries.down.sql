@@ -1,0 +1,2 @@
+DROP TABLE report_summaries;
+DROP TABLE branding_assets;

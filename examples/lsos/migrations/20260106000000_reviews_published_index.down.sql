@@ -1,0 +1,2 @@
+-- lsos:no-transaction
+DROP INDEX CONCURRENTLY reviews_tenant_published_idx;

@@ -1,0 +1,50 @@
+package governance
+
+// Check names are a stable contract (DESIGN.md): extend the list, never rename.
+const (
+	// Migration review.
+	CheckMissingRollback      = "missing-rollback"
+	CheckChecksumMismatch     = "checksum-mismatch"
+	CheckDestructiveChange    = "destructive-change"
+	CheckBackwardIncompatible = "backward-incompatible"
+	CheckLockRisk             = "lock-risk"
+	CheckIndexImpact          = "index-impact"
+	CheckTenantIsolation      = "tenant-isolation" // also an integrity check
+	CheckUnclassifiedColumn   = "unclassified-column"
+	CheckSensitiveChange      = "sensitive-change"
+	CheckMissingApproval      = "missing-approval"
+
+	// Integrity.
+	CheckMissingFK          = "missing-fk"
+	CheckOrphanedRows       = "orphaned-rows"
+	CheckUnscopedUnique     = "unscoped-unique"
+	CheckDuplicateSnapshots = "duplicate-snapshots"
+	CheckFKMissingIndex     = "fk-missing-index"
+	CheckNotValidConstraint = "not-valid-constraint"
+	CheckInvalidIndex       = "invalid-index"
+	CheckMissingPartition   = "missing-partition"
+)
+
+// MigrationChecks lists the migration review check names.
+func MigrationChecks() []string {
+	return []string{CheckMissingRollback, CheckChecksumMismatch, CheckDestructiveChange,
+		CheckBackwardIncompatible, CheckLockRisk, CheckIndexImpact, CheckTenantIsolation,
+		CheckUnclassifiedColumn, CheckSensitiveChange, CheckMissingApproval}
+}
+
+// IntegrityChecks lists the integrity check names.
+func IntegrityChecks() []string {
+	return []string{CheckMissingFK, CheckOrphanedRows, CheckUnscopedUnique, CheckDuplicateSnapshots,
+		CheckFKMissingIndex, CheckNotValidConstraint, CheckInvalidIndex, CheckMissingPartition,
+		CheckTenantIsolation}
+}
+
+// KnownCheck reports whether name is a documented check name.
+func KnownCheck(name string) bool {
+	for _, c := range append(MigrationChecks(), IntegrityChecks()...) {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
