@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // PolicyChange describes how two policies differ and who must approve the change.
@@ -29,7 +32,8 @@ func DiffPolicies(old, new *Policy) PolicyChange {
 		if !f.IsExported() {
 			continue
 		}
-		if !reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) {
+		// An empty list and a missing one mean the same policy.
+		if !cmp.Equal(ov.Field(i).Interface(), nv.Field(i).Interface(), cmpopts.EquateEmpty()) {
 			ch.Changed = append(ch.Changed, yamlName(f))
 		}
 	}

@@ -89,6 +89,9 @@ func splitParts(s string) ([]string, error) {
 	quoted, inQuote, started := false, false, false
 	flush := func() error {
 		p := cur.String()
+		if !utf8.ValidString(p) {
+			return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalid, s)
+		}
 		if !quoted {
 			p = strings.ToLower(strings.TrimSpace(p))
 		}
