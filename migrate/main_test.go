@@ -1,0 +1,11 @@
+package migrate
+
+import (
+	"testing"
+
+	"github.com/lsos/lsosgov/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m)
+}
