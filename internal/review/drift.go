@@ -1,0 +1,168 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lsos/lsosgov/internal/schemasnap"
+)
+
+// DriftOptions tune [Drift].
+type DriftOptions struct {
+	// Applied lists the versions applied on the live database; nil means every version
+	// of the directory.
+	Applied []string
+	// Schemas to compare; default public.
+	Schemas []string
+}
+
+// Difference is one way the live database differs from what its migrations produce.
+type Difference struct {
+	Kind   string `json:"kind"`   // table, partition, view, function, trigger, policy, rls, sequence, type, index, constraint, comment
+	Object string `json:"object"` // schema-qualified
+	Change string `json:"change"` // extra (only live), missing (only expected), changed
+	Detail string `json:"detail,omitempty"`
+}
+
+func (d Difference) String() string {
+	s := fmt.Sprintf("%s %s %s", d.Change, d.Kind, d.Object)
+	if d.Detail != "" {
+		s += ": " + d.Detail
+	}
+	return s
+}
+
+// Drift replays the applied versions of d on the empty scratch database dev, snapshots
+// it and live (tables through Atlas; partitions, views, functions, triggers, RLS and
+// policies, sequences, types, index and constraint definitions and comments through
+// the catalog) and lists every difference, so a hand-made hotfix is found. live is only
+// read. Both databases must be a *pgxpool.Pool or *pgx.Conn.
+func Drift(ctx context.Context, live, dev DB, d *Dir, o DriftOptions) ([]Difference, error) {
+	if len(o.Schemas) == 0 {
+		o.Schemas = []string{"public"}
+	}
+	tables, err := userTables(ctx, dev)
+	if err != nil {
+		return nil, fmt.Errorf("review: drift: dev database: %w", err)
+	}
+	if len(tables) > 0 {
+		return nil, ErrDevNotEmpty
+	}
+	applied := map[string]bool{}
+	for _, v := range o.Applied {
+		applied[v] = true
+	}
+	for _, f := range d.Files {
+		if o.Applied != nil && !applied[f.Version] {
+			continue
+		}
+		st, err := splitStatements(f.Name, f.SQL)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range st {
+			if s.Node.GetTransactionStmt() != nil {
+				continue
+			}
+			if _, err := dev.Exec(ctx, s.SQL); err != nil {
+				return nil, fmt.Errorf("%w: %s:%d: %v", ErrReplay, f.Name, s.Line, err)
+			}
+		}
+	}
+	want, err := schemasnap.Take(ctx, dev, o.Schemas...)
+	if err != nil {
+		return nil, fmt.Errorf("review: drift: expected state: %w", err)
+	}
+	got, err := schemasnap.Take(ctx, live, o.Schemas...)
+	if err != nil {
+		return nil, fmt.Errorf("review: drift: live database: %w", err)
+	}
+	return compareSnapshots(want, got), nil
+}
+
+var spaceRe = regexp.MustCompile(`\s+`)
+
+// compareSnapshots lists the differences from want (expected) to got (live).
+func compareSnapshots(want, got *schemasnap.Snapshot) []Difference {
+	var out []Difference
+	tw, tg := map[string]string{}, map[string]string{}
+	for k := range want.Tables {
+		tw[k] = ""
+	}
+	for k := range got.Tables {
+		tg[k] = ""
+	}
+	for _, k := range union(tw, tg) {
+		a, okA := want.Tables[k]
+		b, okB := got.Tables[k]
+		switch {
+		case !okA:
+			out = append(out, Difference{"table", k, "extra", "not created by any applied migration"})
+		case !okB:
+			out = append(out, Difference{"table", k, "missing", "an applied migration creates it"})
+		default:
+			if diff := cmp.Diff(a, b, cmpopts.EquateEmpty()); diff != "" {
+				out = append(out, Difference{"table", k, "changed", compact(diff)})
+			}
+		}
+	}
+	cats := []struct {
+		kind string
+		a, b map[string]string
+	}{
+		{"partition", want.Partitions, got.Partitions},
+		{"view", want.Views, got.Views},
+		{"function", want.Functions, got.Functions},
+		{"trigger", want.Triggers, got.Triggers},
+		{"policy", want.Policies, got.Policies},
+		{"rls", want.RLS, got.RLS},
+		{"sequence", want.Sequences, got.Sequences},
+		{"type", want.Types, got.Types},
+		{"index", want.Indexes, got.Indexes},
+		{"constraint", want.Constraint, got.Constraint},
+		{"comment", want.Comments, got.Comments},
+	}
+	for _, c := range cats {
+		for _, k := range union(c.a, c.b) {
+			a, okA := c.a[k]
+			b, okB := c.b[k]
+			switch {
+			case !okA:
+				out = append(out, Difference{c.kind, k, "extra", compact(b)})
+			case !okB:
+				out = append(out, Difference{c.kind, k, "missing", compact(a)})
+			case a != b:
+				out = append(out, Difference{c.kind, k, "changed", compact(fmt.Sprintf("expected %s; live %s", a, b))})
+			}
+		}
+	}
+	return out
+}
+
+func union(a, b map[string]string) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func compact(s string) string {
+	s = strings.TrimSpace(spaceRe.ReplaceAllString(s, " "))
+	if len(s) > 400 {
+		s = s[:400] + "…"
+	}
+	return s
+}

@@ -1,0 +1,79 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lsos/lsosgov/internal/pgtest"
+)
+
+func TestDriftFindsHotfixes(t *testing.T) {
+	ctx := context.Background()
+	d := buildDir(t, dirCase{migs: one("CREATE VIEW project_titles AS SELECT id, title FROM projects;")})
+	live := pgtest.DB(t, "", nil)
+	for _, f := range d.Files {
+		if _, err := live.Exec(ctx, f.SQL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clean, err := Drift(ctx, live, pgtest.DB(t, "", nil), d, DriftOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clean) != 0 {
+		t.Fatalf("a database migrated from the directory has no drift, got %v", clean)
+	}
+	hotfix := `CREATE INDEX projects_title_hotfix ON projects (title);
+ALTER TABLE projects ADD COLUMN hotfix_flag boolean;
+CREATE TABLE ranking_snapshots_2026_02 PARTITION OF ranking_snapshots FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+CREATE OR REPLACE VIEW project_titles AS SELECT id, title, status FROM projects;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER projects_touch BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY accounts_tenant ON accounts USING (tenant_id = 1);
+DROP INDEX projects_created_idx;`
+	if _, err := live.Exec(ctx, hotfix); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := Drift(ctx, live, pgtest.DB(t, "", nil), d, DriftOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range diffs {
+		got = append(got, x.Change+" "+x.Kind+" "+x.Object)
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"changed table public.projects",
+		"extra index public.projects_title_hotfix",
+		"missing index public.projects_created_idx",
+		"extra partition public.ranking_snapshots_2026_02",
+		"changed view public.project_titles",
+		"extra function public.touch()",
+		"extra trigger public.projects.projects_touch",
+		"extra rls public.accounts",
+		"extra policy public.accounts.accounts_tenant",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("drift lacks %q; got:\n%s", want, all)
+		}
+	}
+	// Only the versions applied: the view's version is not, so the live view is extra.
+	diffs, err = Drift(ctx, live, pgtest.DB(t, "", nil), d, DriftOptions{Applied: []string{baseVersion}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range diffs {
+		found = found || (x.Kind == "view" && x.Change == "extra")
+	}
+	if !found {
+		t.Errorf("with only the base applied, the view must be extra: %v", diffs)
+	}
+	if _, err := Drift(ctx, live, live, d, DriftOptions{}); !errors.Is(err, ErrDevNotEmpty) {
+		t.Errorf("drift must refuse a non-empty dev database (never replay on the target): %v", err)
+	}
+}

@@ -1,0 +1,421 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/dbx"
+)
+
+// DB is the database interface the review takes (a pool, a connection or a transaction).
+type DB = dbx.DB
+
+// Options tune [Review]. The zero value reviews every version with the default policy
+// and the wall clock.
+type Options struct {
+	// Policy decides severities, the deprecation window, the tenant column and the
+	// approvals; nil means [governance.Default].
+	Policy *governance.Policy
+	// Now is the clock that decides whether a deprecation window has passed.
+	Now func() time.Time
+	// Since reviews only the versions after it; earlier versions are replayed on the dev
+	// database without review. "" reviews every version.
+	Since string
+	// Classifier places new and changed columns in a data class; nil means
+	// [DefaultClassifier] of the policy.
+	Classifier Classifier
+	// Stats, when set, is the (read-only) database whose pg_class statistics size the
+	// index impact, usually the target; nil uses the dev database.
+	Stats DB
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+// Errors of the review.
+var (
+	// ErrDevNotEmpty: the dev database already holds tables, so it may be a real
+	// database; the review replays migrations there and must never touch the target.
+	ErrDevNotEmpty = errors.New("review: the dev database is not empty; give an empty scratch database (the review replays every migration there)")
+	// ErrBadDirective: a `-- lsos:` directive cannot be read.
+	ErrBadDirective = errors.New("review: malformed directive")
+	// ErrReplay: an already-applied version (at or before Since) fails on the dev database.
+	ErrReplay = errors.New("review: replaying an earlier version failed")
+)
+
+// defaultSeverity is the issue's default per check; the policy can override each.
+var defaultSeverity = map[string]governance.Severity{
+	governance.CheckMissingRollback:      governance.SeverityError,
+	governance.CheckChecksumMismatch:     governance.SeverityError,
+	governance.CheckDestructiveChange:    governance.SeverityError,
+	governance.CheckBackwardIncompatible: governance.SeverityError,
+	governance.CheckLockRisk:             governance.SeverityError,
+	governance.CheckTenantIsolation:      governance.SeverityError,
+	governance.CheckMissingApproval:      governance.SeverityError,
+	governance.CheckUnclassifiedColumn:   governance.SeverityWarning,
+	governance.CheckSensitiveChange:      governance.SeverityWarning,
+	governance.CheckIndexImpact:          governance.SeverityInfo,
+}
+
+// Report is the outcome of a review.
+type Report struct {
+	Findings    governance.Findings `json:"findings"`
+	Suppressed  []Suppressed        `json:"suppressed,omitempty"`
+	Approvals   []Approval          `json:"approvals"`
+	Flags       []Flag              `json:"flags,omitempty"`
+	IndexImpact []IndexImpact       `json:"index_impact,omitempty"`
+	Reviewed    []string            `json:"reviewed"`
+	Static      []StaticStatement   `json:"static,omitempty"`
+	// DevTime is the time spent on the dev database (replay and catalog reads).
+	DevTime time.Duration `json:"-"`
+	// Total is the wall time of the review.
+	Total time.Duration `json:"-"`
+}
+
+// Suppressed is a finding an `-- lsos:allow` directive accepted, with its reason.
+type Suppressed struct {
+	Finding governance.Finding `json:"finding"`
+	Reason  string             `json:"reason"`
+	Line    int                `json:"line"` // line of the directive
+}
+
+// Approval lists the sign-offs policy §10 requires for one version.
+type Approval struct {
+	Version  string                `json:"version"`
+	File     string                `json:"file"`
+	Required []governance.Approver `json:"required"`
+	Given    []governance.Approver `json:"given"`
+	Missing  []governance.Approver `json:"missing"`
+	Why      []string              `json:"why"`
+}
+
+// Flag is a feature flag that must be fully rolled out before a contract step deploys.
+type Flag struct {
+	Flag          string `json:"flag"`
+	Version       string `json:"version"`
+	File          string `json:"file"`
+	ExpandVersion string `json:"expand_version"`
+}
+
+// IndexImpact describes an index a migration adds or drops on an existing table.
+type IndexImpact struct {
+	File            string  `json:"file"`
+	Line            int     `json:"line"`
+	Action          string  `json:"action"` // create | drop
+	Index           string  `json:"index"`
+	Table           string  `json:"table"`
+	Columns         string  `json:"columns"`
+	Concurrent      bool    `json:"concurrent"`
+	Rows            int64   `json:"rows"`
+	TableBytes      int64   `json:"table_bytes"`
+	EstIndexBytes   int64   `json:"est_index_bytes"`
+	EstBuildSeconds float64 `json:"est_build_seconds"`
+}
+
+// StaticStatement is a statement that could not run on the dev database; it was
+// reviewed from its parse tree alone.
+type StaticStatement struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+// rawFinding is a finding before severity and suppression are applied.
+type rawFinding struct {
+	governance.Finding
+	stmt int // index of the statement in its file (-1: the whole file)
+}
+
+// reviewer holds the state of one review.
+type reviewer struct {
+	o       Options
+	p       *governance.Policy
+	dev     DB
+	stats   DB
+	classf  Classifier
+	log     *slog.Logger
+	dir     *Dir
+	parsed  [][]stmt
+	dirs    []*Directives
+	rep     *Report
+	raw     []rawFinding
+	devTime time.Duration
+	pending []pendingColumn
+	// retention marks files that drop, truncate or detach data under a retention rule.
+	retention map[string]bool
+}
+
+// Review replays d on the empty scratch database dev, reviewing every version after
+// o.Since against the policy, and returns the findings with the approvals each version
+// needs. Findings are not errors: the error is for a review that could not be done.
+func Review(ctx context.Context, dev DB, d *Dir, o Options) (*Report, error) {
+	start := time.Now()
+	if o.Policy == nil {
+		o.Policy = governance.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Since != "" {
+		if _, err := VersionTime(o.Since); err != nil {
+			return nil, err
+		}
+	}
+	r := &reviewer{o: o, p: o.Policy, dir: d, rep: &Report{Findings: governance.Findings{}}, retention: map[string]bool{}}
+	r.log = o.Logger
+	if r.log == nil {
+		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r.classf = o.Classifier
+	if r.classf == nil {
+		r.classf = DefaultClassifier(o.Policy)
+	}
+	if pool, ok := dev.(*pgxpool.Pool); ok {
+		// One session, so SET statements of a file apply to its later statements.
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("review: dev database: %w", err)
+		}
+		defer c.Release()
+		dev = c
+	}
+	r.dev = dev
+	r.stats = o.Stats
+	if r.stats == nil {
+		r.stats = dev
+	}
+	t0 := time.Now()
+	tables, err := userTables(ctx, dev)
+	r.devTime += time.Since(t0)
+	if err != nil {
+		return nil, fmt.Errorf("review: dev database: %w", err)
+	}
+	if len(tables) > 0 {
+		return nil, ErrDevNotEmpty
+	}
+	if err := r.parseAll(); err != nil {
+		return nil, err
+	}
+	r.checksums()
+	for i := range d.Files {
+		f := &d.Files[i]
+		if o.Since != "" && f.Version <= o.Since {
+			if err := r.replay(ctx, i); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		r.rep.Reviewed = append(r.rep.Reviewed, f.Name)
+		if err := r.reviewFile(ctx, i); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.approvals(); err != nil {
+		return nil, err
+	}
+	r.finish()
+	r.rep.DevTime = r.devTime
+	r.rep.Total = time.Since(start)
+	return r.rep, nil
+}
+
+func (r *reviewer) parseAll() error {
+	for i := range r.dir.Files {
+		f := &r.dir.Files[i]
+		st, err := splitStatements(f.Name, f.SQL)
+		if err != nil {
+			return err
+		}
+		r.parsed = append(r.parsed, st)
+		first := 0
+		if len(st) > 0 {
+			first = st[0].Line
+		}
+		if f.Directives == nil {
+			f.Directives = ParseDirectives(f.SQL, first)
+		}
+		if len(f.Directives.Problems) > 0 {
+			return fmt.Errorf("%w: %s: %s", ErrBadDirective, f.Name, strings.Join(f.Directives.Problems, "; "))
+		}
+		r.dirs = append(r.dirs, f.Directives)
+	}
+	return nil
+}
+
+// exec runs one statement on the dev database, timing it.
+func (r *reviewer) exec(ctx context.Context, s stmt) error {
+	if s.Node.GetTransactionStmt() != nil {
+		return nil // each statement runs on its own; BEGIN/COMMIT add nothing on dev
+	}
+	t0 := time.Now()
+	_, err := r.dev.Exec(ctx, s.SQL)
+	r.devTime += time.Since(t0)
+	return err
+}
+
+func (r *reviewer) replay(ctx context.Context, i int) error {
+	f := &r.dir.Files[i]
+	// One round trip for the whole file; on failure, statement by statement to name the line.
+	var parts []string
+	for _, s := range r.parsed[i] {
+		if s.Node.GetTransactionStmt() == nil {
+			parts = append(parts, s.SQL)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	_, err := r.dev.Exec(ctx, strings.Join(parts, ";\n"))
+	r.devTime += time.Since(t0)
+	if err == nil {
+		return nil
+	}
+	for _, s := range r.parsed[i] {
+		if err := r.exec(ctx, s); err != nil {
+			return fmt.Errorf("%w: %s:%d: %v (the directory must replay cleanly on an empty database)", ErrReplay, f.Name, s.Line, err)
+		}
+	}
+	return nil // e.g. CONCURRENTLY, which cannot run in the batch's implicit transaction
+}
+
+// add records a finding of the current file.
+func (r *reviewer) add(f *File, stmtIdx, line int, check, code, object, msg string) {
+	r.raw = append(r.raw, rawFinding{Finding: governance.Finding{Check: check, Code: code, Object: object,
+		Message: msg, File: f.Name, Line: line}, stmt: stmtIdx})
+}
+
+// finish applies severities and suppressions and sorts the findings.
+func (r *reviewer) finish() {
+	byName := map[string]int{}
+	for i := range r.dir.Files {
+		byName[r.dir.Files[i].Name] = i
+	}
+	for _, rf := range r.raw {
+		f := rf.Finding
+		f.Severity = r.p.SeverityFor(f.Check, defaultSeverity[f.Check])
+		if i, ok := byName[f.File]; ok {
+			if a, ok := r.allowFor(i, rf); ok {
+				if a.Reason != "" {
+					r.rep.Suppressed = append(r.rep.Suppressed, Suppressed{Finding: f, Reason: a.Reason, Line: a.Line})
+					continue
+				}
+				f.Message += fmt.Sprintf(` (the lsos:allow on line %d is ignored: it needs reason="why this is safe")`, a.Line)
+			}
+		}
+		r.rep.Findings = append(r.rep.Findings, f)
+	}
+	r.rep.Findings.Sort()
+}
+
+// allowFor finds the allow directive covering rf: a file-wide one, or one in the
+// comment lines right before rf's statement.
+func (r *reviewer) allowFor(fileIdx int, rf rawFinding) (Allow, bool) {
+	d := r.dirs[fileIdx]
+	st := r.parsed[fileIdx]
+	for _, a := range d.Allows {
+		if a.Check != rf.Check {
+			continue
+		}
+		if a.File {
+			return a, true
+		}
+		if rf.stmt >= 0 && rf.stmt < len(st) {
+			lo := 0
+			if rf.stmt > 0 {
+				lo = st[rf.stmt-1].EndLine
+			}
+			if a.Line > lo && a.Line < st[rf.stmt].Line {
+				return a, true
+			}
+		}
+	}
+	return Allow{}, false
+}
+
+// approvals computes the approvals each reviewed version needs and checks the record.
+func (r *reviewer) approvals() error {
+	record := map[string][]governance.Approver{}
+	if len(r.dir.Approvals) > 0 {
+		var doc struct {
+			Approvals map[string][]governance.Approver `yaml:"approvals"`
+		}
+		if err := yaml.Unmarshal(r.dir.Approvals, &doc); err != nil {
+			return fmt.Errorf("review: approvals.yaml: %v (want approvals: {\"<version>\": [backend-owner, …]})", err)
+		}
+		record = doc.Approvals
+	}
+	reviewed := map[string]bool{}
+	for _, n := range r.rep.Reviewed {
+		reviewed[n] = true
+	}
+	sensitive := map[string]bool{}
+	for _, rf := range r.raw {
+		if rf.Check == governance.CheckSensitiveChange {
+			sensitive[rf.File] = true
+		}
+	}
+	for i := range r.dir.Files {
+		f := &r.dir.Files[i]
+		if !reviewed[f.Name] {
+			continue
+		}
+		d := r.dirs[i]
+		ret := r.retention[f.Name] || d.RetentionChange
+		a := Approval{Version: f.Version, File: f.Name, Why: []string{"schema change (policy §10): backend and platform owners"}}
+		if sensitive[f.Name] {
+			a.Why = append(a.Why, "touches a sensitive column or its classification: security review")
+		}
+		if ret {
+			a.Why = append(a.Why, "changes retention or deletion: legal/compliance review")
+		}
+		a.Required = r.p.Approvals.Required(true, sensitive[f.Name], ret)
+		a.Given = append(slices.Clone(record[f.Version]), d.ApprovedBy...)
+		a.Missing = []governance.Approver{}
+		for _, req := range a.Required {
+			if !slices.Contains(a.Given, req) {
+				a.Missing = append(a.Missing, req)
+			}
+		}
+		if a.Given == nil {
+			a.Given = []governance.Approver{}
+		}
+		if len(a.Missing) > 0 {
+			names := make([]string, len(a.Missing))
+			for j, m := range a.Missing {
+				names[j] = string(m)
+			}
+			r.add(f, -1, 1, governance.CheckMissingApproval, "MA101", f.Version,
+				fmt.Sprintf("approval missing from %s (%s); record it in approvals.yaml under %q or with -- lsos:approved-by <role>",
+					strings.Join(names, ", "), strings.Join(a.Why, "; "), f.Version))
+		}
+		r.rep.Approvals = append(r.rep.Approvals, a)
+	}
+	return nil
+}
+
+// retentionObject reports whether obj ("schema.table") is a table, or a partition named
+// after a table, that a retention rule governs.
+func (r *reviewer) retentionObject(obj string) bool {
+	_, rel, _ := strings.Cut(obj, ".")
+	if i := strings.IndexByte(rel, '.'); i >= 0 {
+		rel = rel[:i]
+	}
+	for _, rule := range r.p.Retention {
+		for _, t := range rule.Tables {
+			if rel == t || strings.HasPrefix(rel, t+"_") {
+				return true
+			}
+		}
+	}
+	return false
+}

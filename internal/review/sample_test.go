@@ -1,0 +1,9 @@
+package review
+
+import (
+	"io/fs"
+
+	"github.com/lsos/lsosgov/examples/lsos"
+)
+
+func lsosMigrations() fs.FS { return lsos.Migrations() }
