@@ -1,0 +1,62 @@
+// Package integrity checks the schema invariants and the data integrity that policy §9
+// asks for: FK constraints on all critical relationships, unique constraints scoped by
+// tenant, and periodic checks for orphaned records and duplicate snapshots. Services run
+// it on a schedule ([Run], [SaveRun]); test suites assert it (govtest.RequireNoFindings).
+//
+// # Checks
+//
+// Each check is a value implementing [Check] (name, stable code, Run) and reports
+// [governance.Finding] values with a schema-qualified object (schema.table or
+// schema.table.column). The names are the governance.Check… constants:
+//
+//   - missing-fk ([MissingFK]): a critical relationship — from the policy's relationships,
+//     or inferred from a <name>_id column (alone or with the tenant column) matching a
+//     table <name>s or <name> keyed by id — without a validated FK.
+//   - tenant-isolation ([TenantIsolation]): a tenant-owned table whose tenant column is
+//     missing or nullable, or that no validated FK ties to the root table (directly or
+//     through a composite FK that carries the tenant column), or an FK between tenant
+//     tables that does not carry the tenant column.
+//   - unscoped-unique ([UnscopedUnique]): a unique key of a tenant-owned table without
+//     the tenant column.
+//   - fk-missing-index ([FKMissingIndex]), not-valid-constraint ([NotValidConstraint]),
+//     invalid-index ([InvalidIndex]), missing-partition ([MissingPartition]).
+//   - orphaned-rows ([OrphanedRows]) and duplicate-snapshots ([DuplicateSnapshots]) scan
+//     data.
+//
+// [All] lists every check, [SchemaChecks] and [DataChecks] the two kinds, and [Select]
+// picks checks by name. Severity defaults are per check (see each type) and the policy's
+// severities override them. A check's own error (it could not check) is kept apart from
+// its findings (what it found).
+//
+// # Orphans and soft-deleted parents
+//
+// Orphans are counted where nothing guarantees there are none: critical relationships
+// without a validated FK, and NOT VALID FKs. A reference with a NULL column is not an
+// orphan (MATCH SIMPLE). Without an FK, a relationship between two tenant tables is
+// checked on (tenant column, x_id), so a reference to another tenant's row counts as
+// an orphan. A finding lists up to [Env].Samples keys of the orphan rows — their primary
+// key columns, never other values, and none when a key column is or may be sensitive.
+//
+// A parent row with deleted_at set still exists, so its children are not orphans; but
+// they are reported on their own (code IN202) so that soft deletes which never cascade
+// show up: at warning severity, or info for the tenant root, whose staged offboarding
+// (policy §8) keeps a soft-deleted tenant's rows through the export window on purpose.
+//
+// # Running
+//
+// [Run] reads the catalog once ([ReadCatalog], one query) and shares that snapshot with
+// every schema check, then runs the data checks. Data queries run in read-only
+// transactions with statement_timeout and lock_timeout set locally, so they hold no lock
+// beyond ACCESS SHARE and never write; on a *pgxpool.Pool tables are scanned in parallel
+// up to [Options].Parallelism. [Options] pick checks and tables, bound the run by a time
+// budget, report progress through a callback and inject the clock. Very large child
+// tables can be scanned in key-range batches ([Env].BatchRows), each its own statement,
+// and resumed from the key a progress event reports ([Env].Resume).
+//
+// # History
+//
+// [SaveRun] stores a report in lsos_integrity.lsos_integrity_runs, created on first use
+// in its own schema (the checks skip schemas and tables named lsos_…, the module's own
+// bookkeeping); [Runs] reads them back, newest first, with counts per severity and
+// check, to show trends.
+package integrity
