@@ -1,0 +1,88 @@
+// Package retention turns the retention and deletion rules of the LSOS policy (§6, §8)
+// into cutoffs, eligibility verdicts, legal holds and a staged, logged tenant
+// offboarding.
+//
+// # Catalog and categories
+//
+// [Catalog] reads the user tables from pg_catalog (the library's own lsos_* schemas are
+// left out): partitions with their range bounds, primary and foreign keys, the tenant
+// column, a time column and a retention category. The category comes from the policy's
+// retention rules; failing that, an audit-class table (policy classes.tables or a
+// "lsos:class=audit" table comment) or an audit-named table (audit_*, *_audit,
+// *_audit_log) is category audit. The time column is the rule's time_column, else the
+// partition key, else the first NOT NULL date/timestamp column (event columns before
+// created_at).
+//
+// # Cutoffs
+//
+// [Cutoffs] gives, per table and per plan where a rule sets plan keeps, the instant
+// before which data may leave hot storage: now minus the keep in calendar months, in the
+// policy's time zone, with month ends clamped ([governance.Keep.Cutoff]): 13 months
+// before 2026-03-31 is 2025-02-28. A keep below the category floor is raised to the
+// floor (governance.Validate rejects such a policy file anyway). "forever" has no
+// cutoff. A table that holds data but has no category is listed in
+// [CutoffReport.Unmatched]: it is reported for a decision, never silently kept or dropped.
+//
+// # Eligibility
+//
+// [Eligibility] applies the cutoffs to the data. A partition is eligible only when its
+// whole range ends at or before the cutoff of every tenant whose rows it holds (a
+// tenant's plan, from the tenants table's plan column, may keep longer) and no legal hold
+// covers it; every other partition is listed in Blocked with the reason. Default
+// partitions, MAXVALUE bounds and non-range keys are always blocked, with a reason. For
+// an unpartitioned table the verdict is a row range: the rows older than each tenant's
+// cutoff by the time column (a date row counts when its whole day is before the cutoff).
+//
+// # Legal holds
+//
+// [Install] creates the schema lsos_retention from the package's embedded migrations
+// ([Migrations]), idempotently and under an advisory lock. [AddHold], [ListHolds] and
+// [ReleaseHold] manage holds scoped by tenant, by table or both, with a reason, who placed
+// it and a from/until window; holds are released, never deleted. [HoldsBlocking] is the
+// question the archive package and this package ask before dropping or deleting data: a
+// hold on a table covers its partitions, a hold without a table covers every table, a
+// hold without a tenant covers every tenant. A blocked action fails with a [HeldError]
+// naming the hold ids.
+//
+// # Staged offboarding
+//
+// An [Offboarder] runs policy §8 with its state in lsos_retention.offboarding:
+//
+//	active → SoftDelete → export window (policy offboarding.export_window)
+//	       → hard-delete eligible → HardDelete (hard-deleting) → purged
+//
+// SoftDelete sets tenants.status = 'deleted' and tenants.deleted_at. Export writes every
+// row of the tenant, table by table, as Parquet with the archive package's writer
+// (internal/parquetio) to a gocloud.dev/blob bucket (file://, s3://), with a manifest per
+// table holding the row count and SHA-256. HardDelete refuses while the export window is
+// open, before an export is recorded, while a legal hold covers the tenant, and while a
+// retention floor forbids (see below). It then deletes table by table in foreign-key
+// order computed from the catalog, children first ([DeleteOrder]; cycles are reported as
+// a [CycleError]), leaf partition by leaf partition, in batches of
+// offboarding.batch_size rows selected by ctid. Each batch is one short transaction
+// under lock_timeout, and every statement filters on the tenant column. The batch's
+// progress is committed with it in lsos_retention.deletions, which becomes the
+// per-table audit record (rows deleted, batches, summed and longest batch time, who,
+// when). A crash or a cancelled context leaves the tenant hard-deleting; calling
+// HardDelete again resumes, and calling it on a purged tenant returns the record.
+//
+// # Retention floors at offboarding
+//
+// "Hard-delete after retention/legal requirements" is read this way: the floors of the
+// categories in [OffboardConfig.FloorCategories] (default audit and delivery) are legal
+// requirements that outlive the customer relationship. HardDelete waits until the
+// tenant's newest row in those tables is older than the category floor (24 and 12
+// months), and its [FloorError] says from when the delete is allowed. Snapshots and
+// summaries serve the tenant; their floors protect the running service and end with
+// the contract, so they do not hold the delete back.
+//
+// # Sweeps
+//
+// [Sweep] applies row-range retention to unpartitioned tables (by default the delivery
+// tables): in each batch transaction it locks up to batch_size eligible rows, writes
+// them as one Parquet object with a manifest, deletes them and checks the counts match,
+// then commits. A failure may leave an archived object whose rows were not deleted (a
+// sweep resumed with the same Now overwrites it), never a deleted row without a copy.
+// NoArchive deletes without a copy, for data the policy allows to lose. Held tenants
+// are skipped and reported; each table gets an audit record like a hard delete.
+package retention

@@ -1,0 +1,239 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lsos/lsosgov/internal/sqlident"
+)
+
+// Errors callers can test with errors.Is.
+var (
+	// ErrHeld is wrapped by [HeldError]: a legal hold forbids the action.
+	ErrHeld = errors.New("retention: blocked by a legal hold")
+	// ErrNotInstalled means the lsos_retention schema is missing: call [Install].
+	ErrNotInstalled = errors.New("retention: the lsos_retention schema is not installed; call retention.Install (or govctl retention install) first")
+	// ErrHoldNotFound is returned by ReleaseHold for an unknown or already released hold.
+	ErrHoldNotFound = errors.New("retention: no active legal hold with that id")
+)
+
+// Hold is a legal hold: while active it blocks archival drop and hard deletion of the
+// data it covers. A hold scopes by tenant, by table, or both (a table hold covers the
+// table's partitions too).
+type Hold struct {
+	ID         int64      `json:"id"`
+	TenantID   string     `json:"tenant_id,omitempty"`
+	Table      string     `json:"table,omitempty"`
+	Reason     string     `json:"reason"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	From       time.Time  `json:"from"`
+	Until      *time.Time `json:"until,omitempty"`
+	ReleasedAt *time.Time `json:"released_at,omitempty"`
+	ReleasedBy string     `json:"released_by,omitempty"`
+}
+
+// Scope renders what the hold covers, e.g. "tenant 2, table public.audit_log".
+func (h Hold) Scope() string {
+	var s []string
+	if h.TenantID != "" {
+		s = append(s, "tenant "+h.TenantID)
+	}
+	if h.Table != "" {
+		s = append(s, "table "+h.Table)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ActiveAt reports whether the hold is in force at t.
+func (h Hold) ActiveAt(t time.Time) bool {
+	return !h.From.After(t) && (h.Until == nil || h.Until.After(t)) && (h.ReleasedAt == nil || h.ReleasedAt.After(t))
+}
+
+// HoldSpec describes a new hold. At least one of TenantID and Table is required; Reason
+// and By (who placed it) are required; From defaults to now, Until to open-ended.
+type HoldSpec struct {
+	TenantID string
+	Table    string // "table" or "schema.table" (public by default)
+	Reason   string
+	By       string
+	From     time.Time
+	Until    time.Time
+}
+
+// HeldError lists the holds that blocked an action.
+type HeldError struct {
+	Action string // e.g. "drop partition public.ranking_snapshots_2025_01"
+	Holds  []Hold
+}
+
+func (e *HeldError) Error() string {
+	ids := make([]string, len(e.Holds))
+	for i, h := range e.Holds {
+		ids[i] = fmt.Sprintf("%d (%s)", h.ID, h.Scope())
+	}
+	return fmt.Sprintf("retention: %s is blocked by legal hold %s; release the hold(s) when the legal matter ends", e.Action, strings.Join(ids, ", "))
+}
+
+// Unwrap makes errors.Is(err, ErrHeld) true.
+func (e *HeldError) Unwrap() error { return ErrHeld }
+
+// HoldIDs returns the ids of holds.
+func HoldIDs(holds []Hold) []int64 {
+	out := make([]int64, len(holds))
+	for i, h := range holds {
+		out[i] = h.ID
+	}
+	return out
+}
+
+// AddHold places a legal hold and returns it with its id.
+func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
+	if s.TenantID == "" && s.Table == "" {
+		return Hold{}, fmt.Errorf("retention: add hold: give a tenant, a table or both (a hold must say what it covers)")
+	}
+	if strings.TrimSpace(s.Reason) == "" || strings.TrimSpace(s.By) == "" {
+		return Hold{}, fmt.Errorf("retention: add hold: reason and who placed it (by) are required for the record")
+	}
+	var table *string
+	if s.Table != "" {
+		n, err := sqlident.Parse(s.Table, "public")
+		if err != nil {
+			return Hold{}, fmt.Errorf("retention: add hold: table: %w", err)
+		}
+		name := n.String()
+		table = &name
+	}
+	if s.From.IsZero() {
+		s.From = time.Now()
+	}
+	if !s.Until.IsZero() && !s.Until.After(s.From) {
+		return Hold{}, fmt.Errorf("retention: add hold: until (%s) must be after from (%s)", s.Until.Format(time.RFC3339), s.From.Format(time.RFC3339))
+	}
+	if err := requireInstalled(ctx, db); err != nil {
+		return Hold{}, err
+	}
+	rows, err := db.Query(ctx, `INSERT INTO lsos_retention.legal_holds (tenant_id, table_name, reason, created_by, active_from, active_until)
+		VALUES (nullif($1, ''), $2, $3, $4, $5, $6) RETURNING `+holdCols, s.TenantID, table, s.Reason, s.By, s.From, nullTime(s.Until))
+	if err != nil {
+		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
+	}
+	hs, err := scanHolds(rows)
+	if err != nil || len(hs) != 1 {
+		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
+	}
+	return hs[0], nil
+}
+
+// ListOptions filter ListHolds. The zero value lists every hold, released ones included.
+type ListOptions struct {
+	ActiveAt time.Time // non-zero: only holds in force at this instant
+	TenantID string
+}
+
+// ListHolds lists holds by id.
+func ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
+	if err := requireInstalled(ctx, db); err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM lsos_retention.legal_holds
+		WHERE ($1::timestamptz IS NULL OR (active_from <= $1 AND (active_until IS NULL OR active_until > $1) AND (released_at IS NULL OR released_at > $1)))
+		  AND ($2 = '' OR tenant_id = $2)
+		ORDER BY id`, nullTime(o.ActiveAt), o.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("retention: list holds: %w", err)
+	}
+	return scanHolds(rows)
+}
+
+// ReleaseHold ends hold id at at, recording who released it. Holds are never deleted.
+func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) error {
+	if strings.TrimSpace(by) == "" {
+		return fmt.Errorf("retention: release hold %d: say who releases it (by)", id)
+	}
+	if err := requireInstalled(ctx, db); err != nil {
+		return err
+	}
+	tag, err := db.Exec(ctx, `UPDATE lsos_retention.legal_holds SET released_at = $2, released_by = $3
+		WHERE id = $1 AND released_at IS NULL`, id, at, by)
+	if err != nil {
+		return fmt.Errorf("retention: release hold %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %d (list holds to see their ids)", ErrHoldNotFound, id)
+	}
+	return nil
+}
+
+// HoldsBlocking returns the holds in force at at that cover table ("schema.table"; a
+// partition is covered by holds on it and on its ancestors) for any of tenantIDs: the
+// tenants whose data the action touches. A hold without a tenant covers every tenant; a
+// hold without a table covers every table. When the schema is not installed there can be
+// no holds and the result is empty.
+func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
+	n, err := sqlident.Parse(table, "public")
+	if err != nil {
+		return nil, fmt.Errorf("retention: holds for %q: %w", table, err)
+	}
+	ok, err := installed(ctx, db)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if tenantIDs == nil {
+		tenantIDs = []string{}
+	}
+	rows, err := db.Query(ctx, `
+		WITH names AS (
+			SELECT n.nspname || '.' || c.relname AS name
+			FROM pg_partition_ancestors(to_regclass($1)) a
+			JOIN pg_class c ON c.oid = a.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+			UNION SELECT $2
+		)
+		SELECT `+holdCols+` FROM lsos_retention.legal_holds
+		WHERE active_from <= $3 AND (active_until IS NULL OR active_until > $3) AND (released_at IS NULL OR released_at > $3)
+		  AND (table_name IS NULL OR table_name IN (SELECT name FROM names))
+		  AND (tenant_id IS NULL OR tenant_id = ANY($4::text[]))
+		ORDER BY id`, n.Quoted(), n.String(), at, tenantIDs)
+	if err != nil {
+		return nil, fmt.Errorf("retention: holds for %s: %w", n, err)
+	}
+	return scanHolds(rows)
+}
+
+const holdCols = `id, coalesce(tenant_id, ''), coalesce(table_name, ''), reason, created_by, created_at, active_from, active_until, released_at, coalesce(released_by, '')`
+
+func scanHolds(rows pgx.Rows) ([]Hold, error) {
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		var h Hold
+		if err := rows.Scan(&h.ID, &h.TenantID, &h.Table, &h.Reason, &h.CreatedBy, &h.CreatedAt, &h.From, &h.Until, &h.ReleasedAt, &h.ReleasedBy); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func requireInstalled(ctx context.Context, db DB) error {
+	ok, err := installed(ctx, db)
+	if err != nil {
+		return fmt.Errorf("retention: %w", err)
+	}
+	if !ok {
+		return ErrNotInstalled
+	}
+	return nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
