@@ -1,0 +1,173 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"gocloud.dev/blob"
+)
+
+// Entry is one catalog row.
+type Entry struct {
+	ID        string    `json:"id"`
+	Table     string    `json:"table"`
+	Partition string    `json:"partition"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Rows      int64     `json:"rows"`
+	Bytes     int64     `json:"bytes"`
+	SHA256    string    `json:"sha256"`
+	Object    string    `json:"object"`
+	State     string    `json:"state"`
+	Manifest  Manifest  `json:"-"`
+}
+
+// Complete reports whether the partition left the database (dropped or kept detached).
+func (e Entry) Complete() bool { return e.State == stateDropped || e.State == stateKept }
+
+const entryCols = `id, parent, partition, coalesce(range_from, '-infinity'), coalesce(range_to, 'infinity'),
+	coalesce(rows, 0), coalesce(bytes, 0), coalesce(sha256, ''), object, state, manifest`
+
+func scanEntry(r pgx.CollectableRow) (Entry, error) {
+	var e Entry
+	var m []byte
+	var from, to time.Time
+	if err := r.Scan(&e.ID, &e.Table, &e.Partition, &from, &to, &e.Rows, &e.Bytes, &e.SHA256, &e.Object, &e.State, &m); err != nil {
+		return e, err
+	}
+	e.From, e.To = from.UTC(), to.UTC()
+	if err := json.Unmarshal(m, &e.Manifest); err != nil {
+		return e, fmt.Errorf("archive: catalog manifest of %s: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+// Get returns the catalog entry id (ErrNotFound when there is none).
+func Get(ctx context.Context, db DB, id string) (Entry, error) {
+	rows, err := db.Query(ctx, `SELECT `+entryCols+` FROM lsos_archive.archives WHERE id = $1`, id)
+	if err != nil {
+		return Entry{}, fmt.Errorf("archive: read catalog (run archive.Install first?): %w", err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanEntry)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Entry{}, fmt.Errorf("%w: no archive has id %q; archive.List shows the ids", ErrNotFound, id)
+	}
+	return e, err
+}
+
+// List returns every catalog entry, by table and range. Entries still in progress are
+// included; see Entry.State.
+func List(ctx context.Context, db DB) ([]Entry, error) {
+	return query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives ORDER BY parent, range_from, partition`)
+}
+
+// FindOptions narrow [Find]. Zero fields match everything.
+type FindOptions struct {
+	Table    string    // parent, "schema.table" (or "table" for public)
+	From, To time.Time // entries whose range overlaps [From, To)
+	Tenant   string    // entries holding rows of this tenant id
+}
+
+// Find returns the complete archives of a table overlapping a time range and holding a
+// tenant's rows: what an audit or a historical report needs to restore.
+func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
+	table := f.Table
+	if table != "" {
+		n, err := parseName(table)
+		if err != nil {
+			return nil, err
+		}
+		table = n.String()
+	}
+	var from, to *time.Time
+	if !f.From.IsZero() {
+		from = &f.From
+	}
+	if !f.To.IsZero() {
+		to = &f.To
+	}
+	return query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives
+		WHERE state IN ('dropped', 'kept')
+		  AND ($1 = '' OR parent = $1)
+		  AND ($2::timestamptz IS NULL OR range_to IS NULL OR range_to > $2)
+		  AND ($3::timestamptz IS NULL OR range_from IS NULL OR range_from < $3)
+		  AND ($4 = '' OR $4 = ANY(tenants))
+		ORDER BY parent, range_from, partition`, table, from, to, f.Tenant)
+}
+
+func query(ctx context.Context, db DB, sql string, args ...any) ([]Entry, error) {
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("archive: read catalog (run archive.Install first?): %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanEntry)
+	if err != nil {
+		return nil, fmt.Errorf("archive: read catalog: %w", err)
+	}
+	return out, nil
+}
+
+// upsertManifest writes m into the catalog with state.
+func upsertManifest(ctx context.Context, db DB, m *Manifest, state string, now time.Time) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	tenants := make([]string, len(m.Tenants))
+	for i, t := range m.Tenants {
+		tenants[i] = t.Tenant
+	}
+	var from, to *time.Time
+	if !m.From.IsZero() {
+		from = &m.From
+	}
+	if !m.To.IsZero() {
+		to = &m.To
+	}
+	var rows, bytes *int64
+	var sha *string
+	if m.SHA256 != "" {
+		rows, bytes, sha = &m.Rows, &m.Bytes, &m.SHA256
+	}
+	_, err = db.Exec(ctx, `
+		INSERT INTO lsos_archive.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
+			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (id) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
+			tenants = EXCLUDED.tenants, state = EXCLUDED.state, manifest = EXCLUDED.manifest, updated_at = EXCLUDED.updated_at`,
+		m.ID, m.Table, m.Partition, from, to, m.Bounds, rows, bytes, sha, m.Object, manifestKey(m.Object),
+		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now)
+	if err != nil {
+		return fmt.Errorf("record catalog entry: %w", err)
+	}
+	return nil
+}
+
+// RebuildCatalog re-creates catalog entries from the manifests under prefix in store
+// (after the catalog was lost or restored from an older backup). Existing entries with
+// the same id are overwritten from their manifest. It returns the number of manifests
+// read.
+func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string) (int, error) {
+	if err := Install(ctx, db); err != nil {
+		return 0, err
+	}
+	ms, err := ReadManifests(ctx, store, prefix)
+	if err != nil {
+		return 0, err
+	}
+	for i := range ms {
+		m := &ms[i]
+		state := m.State
+		if state == "" {
+			state = stateRecorded
+		}
+		if err := upsertManifest(ctx, db, m, state, m.ArchivedAt); err != nil {
+			return i, fmt.Errorf("archive: rebuild %s: %w", m.ID, err)
+		}
+	}
+	return len(ms), nil
+}

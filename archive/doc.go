@@ -1,0 +1,63 @@
+// Package archive moves aged monthly partitions of snapshot tables to object storage
+// (policy §7): each partition becomes a Parquet object with a JSON manifest and a catalog
+// row, is verified, detached and dropped, and can be restored or read back for audits and
+// historical reporting.
+//
+// # Lifecycle
+//
+// [Run] takes the partitions that package retention says may leave hot storage (or an
+// explicit [Options.Partitions] list) and, for each, runs:
+//
+//	export   stream the partition (binary-format query) into Parquet, zstd, bounded row
+//	         groups, uploaded with the store's multipart writer (internal/parquetio)
+//	verify   re-read the object: SHA-256, footer and decoded row counts, and the row
+//	         count of the partition now
+//	record   write the manifest next to the object; the catalog row holds it too
+//	detach   ALTER TABLE … DETACH PARTITION … CONCURRENTLY (FINALIZE when a previous
+//	         detach was interrupted; plain DETACH when the parent has a default partition)
+//	drop     DROP TABLE, or move it to [Options.DetachedSchema] with KeepDetached
+//
+// The catalog row's state records the last completed step; a re-run resumes from there,
+// so a crash at any point ends, after a re-run, with the partition archived exactly once
+// and no rows lost. Each step is idempotent: an object left by a crashed run is verified
+// (and exported again when it fails, e.g. truncated); a partition whose row count changed
+// since its export is exported again before anything is detached; the detached table's
+// rows are counted again before the drop. A legal hold in force (package retention) stops
+// before the drop and leaves the partition detached. Every step is appended to the event
+// log lsos_archive.events. Several workers may run at once: a per-partition advisory lock
+// gives each partition to one of them. [Options.CrashAfter] stops a run after a named step
+// for fault-injection tests.
+//
+// # Catalog and manifests
+//
+// [Install] creates the schema lsos_archive ([CatalogSQL]); [Run] calls it. [List], [Find]
+// and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
+// SHA-256, per-column null counts and min/max (numbers and times only: no text value that
+// could be sensitive), DDL, index and constraint definitions, the tenants present with
+// row counts, the policy version, who and when. [RebuildCatalog] re-creates the catalog
+// from the manifests in the store; [ReadManifests] lists them without a database.
+//
+// # Stores
+//
+// Stores are [gocloud.dev/blob] buckets; parquetio.OpenBucket opens file://, s3:// and
+// mem:// URLs. For an S3-compatible server give the endpoint and path-style addressing:
+//
+//	s3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required
+//
+// Object keys hold only catalog names: prefix/schema.parent/schema.partition/id.parquet.
+//
+// # Retrieval
+//
+// [Restore] loads an archive into a new table, or re-attaches it with its original bounds,
+// checking the checksum before loading and the row count after, in one transaction.
+// [Open] streams the rows for read-only tools; [Verify] re-checks an object.
+//
+// # pg_partman
+//
+// Parents managed by pg_partman are ordinary declarative partitioned tables to this
+// package: it only detaches and drops ranges that retention made eligible, so leave
+// pg_partman's own retention unset (retention = NULL in part_config) and let it keep
+// creating future partitions. A partition that pg_partman (or anyone) dropped before it
+// was exported is reported as "partition does not exist" and skipped; one dropped after
+// its export is already safe in the store.
+package archive

@@ -1,0 +1,70 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/retention"
+)
+
+// eligible asks retention which partitions of tables may leave hot storage at now:
+// ranges entirely older than every present tenant's cutoff, not under a legal hold.
+func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string, now time.Time) ([]Partition, error) {
+	var rep *retention.EligibilityReport
+	for attempt := 0; ; attempt++ {
+		cat, err := retention.Catalog(ctx, db, p)
+		if err != nil {
+			return nil, fmt.Errorf("archive: read tables: %w", err)
+		}
+		rep, err = retention.Eligibility(ctx, db, p, cat, now)
+		var pgErr *pgconn.PgError
+		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "42P01" && attempt < 5 {
+			// Another worker dropped a partition between the catalog read and its row
+			// count: read the catalog again.
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("archive: retention eligibility: %w", err)
+		}
+		break
+	}
+	var out []Partition
+	for _, t := range tables {
+		n, err := parseName(t)
+		if err != nil {
+			return nil, err
+		}
+		found := false
+		for _, te := range rep.Tables {
+			if te.Table != n.String() {
+				continue
+			}
+			found = true
+			for _, e := range te.Eligible {
+				out = append(out, Partition{Name: e.Partition, From: e.From, To: e.To})
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("archive: table %s has no retention rule in the policy (or does not exist); add it to a retention rule or pass Options.Partitions", n)
+		}
+	}
+	return out, nil
+}
+
+// retentionHolds is the default HoldFunc: legal holds from package retention.
+func retentionHolds(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error) {
+	hs, err := retention.HoldsBlocking(ctx, db, partition, tenants, now)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(hs))
+	for i, h := range hs {
+		ids[i] = strconv.FormatInt(h.ID, 10)
+	}
+	return ids, nil
+}

@@ -1,0 +1,119 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/lsos/lsosgov/internal/parquetio"
+)
+
+// ManifestFormat is the version of the manifest layout.
+const ManifestFormat = 1
+
+// Manifest describes one archived partition. It is stored as JSON next to the data
+// object (key: the data key with ".manifest.json" instead of ".parquet") and in the
+// catalog, so the catalog can be rebuilt from the store ([RebuildCatalog]).
+type Manifest struct {
+	Format    int    `json:"format"`
+	ID        string `json:"id"`
+	Table     string `json:"table"`     // the parent, schema.table
+	Partition string `json:"partition"` // schema.table
+	// Bounds is the partition bound clause, e.g. FOR VALUES FROM ('2024-09-01') TO ('2024-10-01').
+	Bounds string    `json:"bounds"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Rows   int64     `json:"rows"`
+	Bytes  int64     `json:"bytes"`
+	SHA256 string    `json:"sha256"`
+	Object string    `json:"object"`
+	// Columns are the partition's columns with per-column null counts and min/max.
+	Columns []ColumnManifest `json:"columns"`
+	// DDL recreates the partition under its parent; Indexes and Constraints are the
+	// partition's own definitions (pg_get_indexdef, pg_get_constraintdef).
+	DDL           string       `json:"ddl"`
+	Indexes       []string     `json:"indexes"`
+	Constraints   []string     `json:"constraints"`
+	Tenants       []TenantRows `json:"tenants"`
+	PolicyVersion string       `json:"policy_version"`
+	ArchivedBy    string       `json:"archived_by"`
+	ArchivedAt    time.Time    `json:"archived_at"`
+	// State is the lifecycle state when the manifest was last written: "recorded" while
+	// the partition is still attached, then "dropped" or "kept".
+	State string `json:"state"`
+	// Detached names the table holding the rows when kept detached.
+	Detached string `json:"detached,omitempty"`
+}
+
+// ColumnManifest is a column with its PostgreSQL definition and export statistics.
+type ColumnManifest struct {
+	ColumnDef
+	Kind  parquetio.Kind `json:"kind"`
+	Nulls int64          `json:"nulls"`
+	Min   string         `json:"min,omitempty"`
+	Max   string         `json:"max,omitempty"`
+}
+
+const (
+	dataSuffix     = ".parquet"
+	manifestSuffix = ".manifest.json"
+)
+
+// objectKey is where a partition's data goes: prefix/schema.parent/partition/id.parquet.
+// Only catalog names appear in keys, never data values.
+func objectKey(prefix, parent, partition, id string) string {
+	return strings.TrimSuffix(prefix, "/") + "/" + parent + "/" + partition + "/" + id + dataSuffix
+}
+
+func manifestKey(object string) string {
+	return strings.TrimSuffix(object, dataSuffix) + manifestSuffix
+}
+
+func writeManifest(ctx context.Context, store *blob.Bucket, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := store.WriteAll(ctx, manifestKey(m.Object), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		return fmt.Errorf("write manifest %s: %w", manifestKey(m.Object), err)
+	}
+	return nil
+}
+
+// ReadManifests lists every manifest under prefix in store, in key order. It needs no
+// database: govctl's "archive list --store" uses it.
+func ReadManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]Manifest, error) {
+	it := store.List(&blob.ListOptions{Prefix: prefix})
+	var out []Manifest
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("archive: list store: %w", err)
+		}
+		if obj.IsDir || !strings.HasSuffix(obj.Key, manifestSuffix) {
+			continue
+		}
+		b, err := store.ReadAll(ctx, obj.Key)
+		if err != nil {
+			return nil, fmt.Errorf("archive: read manifest %s: %w", obj.Key, err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("archive: manifest %s is not valid JSON (%v); restore it from the catalog's manifest column", obj.Key, err)
+		}
+		if m.Format != ManifestFormat || m.ID == "" {
+			return nil, fmt.Errorf("archive: manifest %s has format %d; this version reads format %d", obj.Key, m.Format, ManifestFormat)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

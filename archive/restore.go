@@ -1,0 +1,187 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"gocloud.dev/blob"
+
+	"github.com/lsos/lsosgov/internal/parquetio"
+	"github.com/lsos/lsosgov/internal/sqlident"
+)
+
+// Target says where [Restore] puts an archive's rows.
+type Target struct {
+	// Table is the table to create ("schema.table" or "table" for public). It must not
+	// exist. Empty with Attach means the original partition name.
+	Table string
+	// Attach re-attaches the new table to the archive's parent with the original bounds
+	// (indexes matching the parent's are created by the ATTACH).
+	Attach bool
+}
+
+// Restore loads the archive id into a new table, checking the object's SHA-256 against
+// the catalog before any row is loaded and the loaded row count afterwards; all of it
+// runs in one transaction, so a failed restore leaves nothing behind. Columns stored with
+// the text fallback are loaded into a temporary staging table and cast to their type.
+func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target Target) (int64, error) {
+	e, err := Get(ctx, db, id)
+	if err != nil {
+		return 0, err
+	}
+	m := e.Manifest
+	if m.SHA256 == "" {
+		return 0, fmt.Errorf("archive: %s was never uploaded (state %s); re-run archive.Run first", id, e.State)
+	}
+	tname := target.Table
+	if tname == "" {
+		if !target.Attach {
+			return 0, fmt.Errorf("archive: Restore needs Target.Table (or Attach to reuse the partition name)")
+		}
+		tname = m.Partition
+	}
+	tn, err := parseName(tname)
+	if err != nil {
+		return 0, err
+	}
+	r, err := parquetio.Open(ctx, store, m.Object)
+	if err != nil {
+		return 0, fmt.Errorf("archive: restore %s: %w", id, asVerify(err))
+	}
+	defer r.Close()
+	if r.SHA256 != m.SHA256 {
+		return 0, fmt.Errorf("%w: object %s has sha256 %s, the catalog %s; nothing was restored", ErrVerify, m.Object, r.SHA256, m.SHA256)
+	}
+	if len(r.Columns()) != len(m.Columns) {
+		return 0, fmt.Errorf("%w: object has %d columns, the manifest %d", ErrVerify, len(r.Columns()), len(m.Columns))
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, tableDDL(tn, columnDefs(m.Columns))); err != nil {
+		return 0, fmt.Errorf("archive: create %s: %w", tn, err)
+	}
+	names := make([]string, len(m.Columns))
+	staged := false
+	for i, c := range r.Columns() {
+		names[i] = c.Name
+		staged = staged || c.Kind == parquetio.KindText
+	}
+	into := tn
+	if staged {
+		into = sqlident.Name{Name: "lsos_archive_restore_stage"}
+		cols := columnDefs(m.Columns)
+		for i, c := range r.Columns() {
+			if c.Kind == parquetio.KindText {
+				cols[i].Type = "text"
+			}
+		}
+		if _, err := tx.Exec(ctx, strings.Replace(tableDDL(into, cols), "CREATE TABLE", "CREATE TEMP TABLE", 1)+" ON COMMIT DROP"); err != nil {
+			return 0, fmt.Errorf("archive: staging table: %w", err)
+		}
+	}
+	n, err := tx.CopyFrom(ctx, identifier(into), names, &copySource{r: r})
+	if err != nil {
+		return 0, fmt.Errorf("archive: load %s: %w", tn, err)
+	}
+	if staged {
+		sel := make([]string, len(m.Columns))
+		for i, c := range m.Columns {
+			sel[i] = sqlident.Quote(c.Name)
+			if r.Columns()[i].Kind == parquetio.KindText {
+				sel[i] += "::" + c.Type
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+tn.Quoted()+` SELECT `+strings.Join(sel, ", ")+` FROM `+into.Quoted()); err != nil {
+			return 0, fmt.Errorf("archive: cast staged columns into %s: %w", tn, err)
+		}
+	}
+	if n != m.Rows || r.Read() != r.NumRows() {
+		return 0, fmt.Errorf("%w: loaded %d rows, the archive has %d; nothing was restored", ErrVerify, n, m.Rows)
+	}
+	if target.Attach {
+		parent, err := parseName(m.Table)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+parent.Quoted()+` ATTACH PARTITION `+tn.Quoted()+` `+m.Bounds); err != nil {
+			return 0, fmt.Errorf("archive: attach %s to %s: %w", tn, parent, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
+		id, m.Partition, "restored into "+tn.String()); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func columnDefs(cs []ColumnManifest) []ColumnDef {
+	out := make([]ColumnDef, len(cs))
+	for i, c := range cs {
+		out[i] = c.ColumnDef
+	}
+	return out
+}
+
+type copySource struct{ r *parquetio.Reader }
+
+func (c *copySource) Next() bool             { return c.r.Next() }
+func (c *copySource) Values() ([]any, error) { return c.r.Values() }
+func (c *copySource) Err() error             { return c.r.Err() }
+
+// Open returns a reader over the rows of archive id after checking the object's SHA-256
+// against the catalog: for read-only tools (CSV export for an audit, reports). Close it.
+func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*parquetio.Reader, error) {
+	e, err := Get(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := parquetio.Open(ctx, store, e.Object)
+	if err != nil {
+		return nil, fmt.Errorf("archive: open %s: %w", id, asVerify(err))
+	}
+	if r.SHA256 != e.SHA256 || r.NumRows() != e.Rows {
+		r.Close()
+		return nil, fmt.Errorf("%w: object %s does not match the catalog (sha256 %s vs %s, %d vs %d rows)", ErrVerify, e.Object, r.SHA256, e.SHA256, r.NumRows(), e.Rows)
+	}
+	return r, nil
+}
+
+// Verify re-reads archive id from the store: checksum, footer and decoded row counts
+// must match the catalog.
+func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
+	e, err := Get(ctx, db, id)
+	if err != nil {
+		return err
+	}
+	if e.SHA256 == "" {
+		return fmt.Errorf("archive: %s was never uploaded (state %s)", id, e.State)
+	}
+	if err := parquetio.Verify(ctx, store, e.Object, e.SHA256, e.Rows); err != nil {
+		return fmt.Errorf("%w: %v", ErrVerify, err)
+	}
+	return nil
+}
+
+func identifier(n sqlident.Name) pgx.Identifier {
+	if n.Schema == "" {
+		return pgx.Identifier{n.Name}
+	}
+	return pgx.Identifier{n.Schema, n.Name}
+}
+
+// asVerify marks parquetio verification failures with this package's ErrVerify.
+func asVerify(err error) error {
+	if errors.Is(err, parquetio.ErrVerify) && !errors.Is(err, ErrVerify) {
+		return fmt.Errorf("%w: %w", ErrVerify, err)
+	}
+	return err
+}

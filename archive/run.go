@@ -1,0 +1,639 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gocloud.dev/blob"
+
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/parquetio"
+	"github.com/lsos/lsosgov/internal/sqlident"
+)
+
+// DB is the database handle reads take; TxDB can also begin transactions.
+type (
+	DB   = dbx.DB
+	TxDB = dbx.TxStarter
+)
+
+// Step is a lifecycle step.
+type Step string
+
+// The lifecycle steps, in order. CrashAfter names one of them.
+const (
+	StepExport Step = "export" // the object is uploaded (committed in the store)
+	StepVerify Step = "verify" // the object was re-read and matches the source
+	StepRecord Step = "record" // the manifest is in the store and the catalog
+	StepDetach Step = "detach" // the partition is detached from its parent
+	StepDrop   Step = "drop"   // the detached table is dropped (or moved, KeepDetached)
+	StepSkip   Step = "skip"   // nothing to do (already archived, locked, dry run, held)
+)
+
+// Catalog states: the step a partition completed.
+const (
+	statePending  = "pending"
+	stateUploaded = "uploaded"
+	stateVerified = "verified"
+	stateRecorded = "recorded"
+	stateDetached = "detached"
+	stateDropped  = "dropped"
+	stateKept     = "kept"
+)
+
+// Event reports progress.
+type Event struct {
+	Partition string
+	ID        string
+	Step      Step
+	Rows      int64
+	Detail    string
+	At        time.Time
+}
+
+// HoldFunc returns the ids of legal holds that forbid removing the partition (schema.table)
+// holding rows of tenants at now. The default, set by [Run], asks package retention.
+type HoldFunc func(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error)
+
+// Options configure [Run].
+type Options struct {
+	// Tables are the partitioned parents to archive ("schema.table" or "table" for
+	// public); their eligible partitions come from retention. Ignored when Partitions is set.
+	Tables []string
+	// Partitions, when set, is the explicit list to archive (retention is not asked).
+	Partitions []Partition
+	// Prefix of object keys (default "lsos-archive").
+	Prefix string
+	// Now is the clock (default time.Now); it decides eligibility and holds.
+	Now func() time.Time
+	// DryRun lists what would be archived and changes nothing.
+	DryRun bool
+	// KeepDetached moves the detached partition into DetachedSchema instead of dropping it.
+	KeepDetached bool
+	// DetachedSchema receives kept partitions (default "lsos_archive_detached").
+	DetachedSchema string
+	// Actor is recorded as who archived (default: the database's current_user).
+	Actor string
+	// Holds decides legal holds before a drop (default: retention.HoldsBlocking).
+	Holds HoldFunc
+	// Export tunes the Parquet writer.
+	Export parquetio.Options
+	// Logger receives structured logs (nil: discard). Progress receives events.
+	Logger   *slog.Logger
+	Progress func(Event)
+	// CrashAfter stops the run right after the named step's work, before its completion
+	// is recorded: the worst moment for a crash. Tests use it; production leaves it empty.
+	CrashAfter Step
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Tables) == 0 && len(o.Partitions) == 0 {
+		return o, errors.New("archive: nothing to archive: set Options.Tables (e.g. public.ranking_snapshots) or Options.Partitions")
+	}
+	if o.Prefix == "" {
+		o.Prefix = "lsos-archive"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DetachedSchema == "" {
+		o.DetachedSchema = "lsos_archive_detached"
+	}
+	if err := sqlident.Check(o.DetachedSchema); err != nil {
+		return o, fmt.Errorf("archive: DetachedSchema: %w", err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Holds == nil {
+		o.Holds = retentionHolds
+	}
+	switch o.CrashAfter {
+	case "", StepExport, StepVerify, StepRecord, StepDetach, StepDrop:
+	default:
+		return o, fmt.Errorf("archive: CrashAfter %q is not a step (export, verify, record, detach, drop)", o.CrashAfter)
+	}
+	return o, nil
+}
+
+// Report is the outcome of a run, one line per partition considered.
+type Report struct {
+	Partitions []PartitionResult `json:"partitions"`
+}
+
+// PartitionResult is what happened to one partition.
+type PartitionResult struct {
+	Partition string `json:"partition"`
+	ID        string `json:"id,omitempty"`
+	// State is the catalog state reached ("dropped", "kept", …) or "" when skipped.
+	State string `json:"state,omitempty"`
+	Rows  int64  `json:"rows"`
+	// Skipped says why nothing was done ("already archived", "locked by another worker",
+	// "dry run", "legal hold …").
+	Skipped string `json:"skipped,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Archived returns the rows archived by partitions that completed in this run.
+func (r *Report) Archived() (parts int, rows int64) {
+	for _, p := range r.Partitions {
+		if p.Skipped == "" && p.Error == "" && (p.State == stateDropped || p.State == stateKept) {
+			parts++
+			rows += p.Rows
+		}
+	}
+	return parts, rows
+}
+
+// Run archives each eligible partition: export → upload → verify → record manifest →
+// DETACH PARTITION CONCURRENTLY → drop (or keep detached). Each step is recorded in the
+// catalog before the next starts, so a re-run after a crash resumes where it stopped; a
+// per-partition advisory lock lets several workers run at once, each partition being
+// archived by one of them. db must be a pool or a connection (not a transaction).
+// A partition whose step fails is left at its last completed step and the run goes on
+// with the others; the returned error joins the failures.
+func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Policy, opts Options) (*Report, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := db.(pgx.Tx); ok {
+		return nil, ErrInTransaction
+	}
+	if policy == nil {
+		policy = governance.Default()
+	}
+	if !opts.DryRun {
+		if err := Install(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Actor == "" {
+		if err := db.QueryRow(ctx, `SELECT current_user`).Scan(&opts.Actor); err != nil {
+			return nil, fmt.Errorf("archive: %w", err)
+		}
+	}
+	parts := opts.Partitions
+	if len(parts) == 0 {
+		if parts, err = eligible(ctx, db, policy, opts.Tables, opts.Now()); err != nil {
+			return nil, err
+		}
+	}
+	r := &runner{db: db, store: store, policy: policy, opts: opts}
+	rep := &Report{}
+	var errs []error
+	for _, p := range parts {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		res, err := r.one(ctx, p)
+		if err != nil {
+			res.Error = err.Error()
+			errs = append(errs, err)
+			if errors.Is(err, ErrCrash) {
+				rep.Partitions = append(rep.Partitions, res)
+				return rep, errors.Join(errs...)
+			}
+		}
+		rep.Partitions = append(rep.Partitions, res)
+	}
+	return rep, errors.Join(errs...)
+}
+
+type runner struct {
+	db     TxDB
+	store  *blob.Bucket
+	policy *governance.Policy
+	opts   Options
+}
+
+// withConn runs fn on one connection: the advisory lock is session-scoped, so the same
+// connection must take it, do the work and release it.
+func (r *runner) withConn(ctx context.Context, fn func(DB) error) error {
+	if p, ok := r.db.(*pgxpool.Pool); ok {
+		c, err := p.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Release()
+		return fn(c)
+	}
+	return fn(r.db)
+}
+
+func (r *runner) event(ctx context.Context, db DB, e Event, record bool) {
+	e.At = r.opts.Now()
+	r.opts.Logger.InfoContext(ctx, "archive", "partition", e.Partition, "id", e.ID, "step", string(e.Step), "rows", e.Rows, "detail", e.Detail)
+	if r.opts.Progress != nil {
+		r.opts.Progress(e)
+	}
+	if record && !r.opts.DryRun {
+		// The event log is the audit record of destructive steps; a failure to write it is
+		// logged, and the step itself is already recorded in the catalog state.
+		if _, err := db.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			e.ID, e.Partition, string(e.Step), e.Detail, r.opts.Actor, e.At); err != nil {
+			r.opts.Logger.ErrorContext(ctx, "archive: write event", "id", e.ID, "err", err)
+		}
+	}
+}
+
+func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err error) {
+	name, err := parseName(p.Name)
+	if err != nil {
+		return PartitionResult{Partition: p.Name}, err
+	}
+	res = PartitionResult{Partition: name.String()}
+	err = r.withConn(ctx, func(conn DB) error {
+		if !r.opts.DryRun {
+			var got bool
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive'), hashtext($1))`, name.String()).Scan(&got); err != nil {
+				return err
+			}
+			if !got {
+				res.Skipped = "locked by another worker"
+				r.event(ctx, conn, Event{Partition: name.String(), Step: StepSkip, Detail: res.Skipped}, false)
+				return nil
+			}
+			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive'), hashtext($1))`, name.String())
+		}
+		return r.lifecycle(ctx, conn, name, &res)
+	})
+	return res, err
+}
+
+// lifecycle finds or creates the catalog entry of a partition and advances it to its
+// final state, one recorded step at a time.
+func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *PartitionResult) error {
+	oid, err := relOID(ctx, db, name)
+	if err != nil {
+		return err
+	}
+	var e Entry
+	found := false
+	if oid != 0 {
+		e, err = Get(ctx, db, archiveID(name, oid))
+		if err == nil {
+			found = true
+		} else if !errors.Is(err, ErrNotFound) && !r.opts.DryRun {
+			return err
+		}
+	} else {
+		// The relation is gone: either a previous run dropped it (its entry may still be
+		// at "detached" if the run crashed right after the drop) or someone else did.
+		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
+		if err != nil && !r.opts.DryRun {
+			return err
+		}
+		if len(entries) == 0 {
+			res.Skipped = "partition does not exist"
+			r.event(ctx, db, Event{Partition: name.String(), Step: StepSkip, Detail: res.Skipped}, false)
+			return nil
+		}
+		e, found = entries[0], true
+	}
+	if found && e.Complete() {
+		res.ID, res.State, res.Rows, res.Skipped = e.ID, e.State, e.Rows, "already archived"
+		r.event(ctx, db, Event{Partition: name.String(), ID: e.ID, Step: StepSkip, Detail: res.Skipped}, false)
+		return nil
+	}
+	if r.opts.DryRun {
+		var n int64
+		if oid != 0 {
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
+				return err
+			}
+		}
+		res.Rows, res.Skipped = n, "dry run: would archive"
+		if found {
+			res.ID, res.State, res.Skipped = e.ID, e.State, "dry run: would resume after "+e.State
+		}
+		r.event(ctx, db, Event{Partition: name.String(), ID: res.ID, Step: StepSkip, Rows: n, Detail: res.Skipped}, false)
+		return nil
+	}
+	if !found {
+		m, err := r.newManifest(ctx, db, name, oid)
+		if err != nil {
+			return &StepError{Partition: name.String(), Step: StepExport, Err: err}
+		}
+		if err := upsertManifest(ctx, db, m, statePending, r.opts.Now()); err != nil {
+			return err
+		}
+		e = Entry{ID: m.ID, Table: m.Table, Partition: m.Partition, Object: m.Object, State: statePending, Manifest: *m}
+	}
+	res.ID = e.ID
+	m := &e.Manifest
+	state := e.State
+	exportedNow := false
+	retries := 0
+	for {
+		res.State, res.Rows = state, m.Rows
+		var next string
+		var step Step
+		var err error
+		switch state {
+		case statePending:
+			step, next = StepExport, stateUploaded
+			err = r.export(ctx, db, name, m)
+			exportedNow = err == nil
+		case stateUploaded:
+			step, next = StepVerify, stateVerified
+			err = r.verify(ctx, db, name, m)
+			if errors.Is(err, ErrVerify) && !exportedNow {
+				// An object left by an earlier run does not match (truncated, replaced):
+				// export again once, rather than failing forever.
+				r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: StepVerify, Detail: "object from an earlier run failed verification; exporting again: " + err.Error()}, true)
+				state = statePending
+				if err := upsertManifest(ctx, db, m, state, r.opts.Now()); err != nil {
+					return err
+				}
+				continue
+			}
+		case stateVerified:
+			step, next = StepRecord, stateRecorded
+			m.State = stateRecorded
+			err = writeManifest(ctx, r.store, m)
+		case stateRecorded:
+			step, next = StepDetach, stateDetached
+			err = r.detach(ctx, db, name, m)
+		case stateDetached:
+			step = StepDrop
+			var held string
+			next, held, err = r.drop(ctx, db, name, m)
+			if err == nil && held != "" {
+				res.Skipped = held
+				r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: StepSkip, Detail: held}, true)
+				return nil
+			}
+		default:
+			return nil
+		}
+		if err != nil && isDeadlock(err) && retries < 3 {
+			// Another session's locks crossed ours; every step is idempotent (an interrupted
+			// DETACH … CONCURRENTLY is finished with FINALIZE), so try the step again.
+			retries++
+			r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: step, Detail: "deadlock, retrying: " + err.Error()}, true)
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, errReexport) {
+				// The rows changed since the export: start again from the export.
+				r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: step, Detail: err.Error()}, true)
+				if uerr := upsertManifest(ctx, db, m, statePending, r.opts.Now()); uerr != nil {
+					return uerr
+				}
+				return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: fmt.Errorf("%w: %v", ErrVerify, err)}
+			}
+			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
+		}
+		if r.opts.CrashAfter == step {
+			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: ErrCrash}
+		}
+		if next == stateDropped || next == stateKept {
+			m.State = next
+			// The manifest in the store is rewritten with the final state so that a rebuilt
+			// catalog knows the partition left the database.
+			if err := writeManifest(ctx, r.store, m); err != nil {
+				return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
+			}
+		}
+		if err := upsertManifest(ctx, db, m, next, r.opts.Now()); err != nil {
+			return err
+		}
+		r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: step, Rows: m.Rows, Detail: next}, true)
+		state = next
+		res.State, res.Rows = state, m.Rows
+	}
+}
+
+var errReexport = errors.New("row count changed since the export")
+
+func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid uint32) (*Manifest, error) {
+	// Tenants are counted after the export, so that they describe what was exported.
+	pi, err := describePartition(ctx, db, oid, "")
+	if err != nil {
+		return nil, err
+	}
+	id := archiveID(name, oid)
+	from, to := parseBounds(pi.bounds)
+	m := &Manifest{
+		Format: ManifestFormat, ID: id, Table: pi.parent.String(), Partition: pi.name.String(),
+		Bounds: pi.bounds, From: from, To: to,
+		Object: objectKey(r.opts.Prefix, pi.parent.String(), pi.name.String(), id),
+		DDL:    pi.ddl(), Indexes: pi.indexes, Constraints: pi.constraints, Tenants: pi.tenants,
+		PolicyVersion: r.policy.Version, ArchivedBy: r.opts.Actor, ArchivedAt: r.opts.Now().UTC(),
+		State: statePending,
+	}
+	for _, c := range pi.columns {
+		m.Columns = append(m.Columns, ColumnManifest{ColumnDef: c})
+	}
+	return m, nil
+}
+
+func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+	eo := r.opts.Export
+	eo.Metadata = map[string]string{"lsos.archive.id": m.ID, "lsos.archive.partition": m.Partition}
+	if r.opts.Progress != nil {
+		eo.Progress = func(n int64) {
+			if n%(1<<16) < 512 {
+				r.opts.Progress(Event{Partition: m.Partition, ID: m.ID, Step: StepExport, Rows: n, Detail: "exporting", At: r.opts.Now()})
+			}
+		}
+	}
+	res, err := parquetio.Export(ctx, db, `SELECT * FROM `+name.Quoted(), nil, r.store, m.Object, eo)
+	if err != nil {
+		return err
+	}
+	m.Rows, m.Bytes, m.SHA256 = res.Rows, res.Bytes, res.SHA256
+	if len(res.Columns) != len(m.Columns) {
+		return fmt.Errorf("export has %d columns, the partition %d: was it altered during the export?", len(res.Columns), len(m.Columns))
+	}
+	for i, c := range res.Columns {
+		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
+	}
+	oid, err := relOID(ctx, db, name)
+	if err != nil {
+		return err
+	}
+	pi, err := describePartition(ctx, db, oid, r.policy.Tenant.Column)
+	if err != nil {
+		return err
+	}
+	m.Tenants = pi.tenants
+	return nil
+}
+
+// verify re-reads the object (checksum, footer and decoded row counts) and compares the
+// row count with the source table now.
+func (r *runner) verify(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+	if err := parquetio.Verify(ctx, r.store, m.Object, m.SHA256, m.Rows); err != nil {
+		if errors.Is(err, parquetio.ErrVerify) {
+			return fmt.Errorf("%w: %v", ErrVerify, err)
+		}
+		return err
+	}
+	var n int64
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
+		return err
+	}
+	if n != m.Rows {
+		return fmt.Errorf("%w: %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
+	}
+	return nil
+}
+
+// detach detaches the partition, finishing an interrupted DETACH … CONCURRENTLY, then
+// checks that the detached table still holds exactly the archived rows.
+func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+	oid, err := relOID(ctx, db, name)
+	if err != nil {
+		return err
+	}
+	if oid == 0 {
+		return fmt.Errorf("%s disappeared before it was detached; was it dropped by hand or by pg_partman retention? The archive %s is complete in the store", name, m.ID)
+	}
+	parent, pending, attached, err := parentOf(ctx, db, oid)
+	if err != nil {
+		return err
+	}
+	if attached {
+		unlock, err := ddlLock(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	switch {
+	case attached && pending:
+		// A DETACH … CONCURRENTLY was interrupted: only FINALIZE completes it.
+		if _, err := db.Exec(ctx, `ALTER TABLE `+parent.Quoted()+` DETACH PARTITION `+name.Quoted()+` FINALIZE`); err != nil {
+			return fmt.Errorf("finish detach: %w", err)
+		}
+	case attached:
+		var hasDefault bool
+		if err := db.QueryRow(ctx, `SELECT partdefid <> 0 FROM pg_partitioned_table WHERE partrelid = to_regclass($1)`, parent.Quoted()).Scan(&hasDefault); err != nil {
+			return err
+		}
+		stmt := `ALTER TABLE ` + parent.Quoted() + ` DETACH PARTITION ` + name.Quoted()
+		if !hasDefault {
+			// CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE on the parent; PostgreSQL
+			// refuses it when the parent has a default partition.
+			stmt += ` CONCURRENTLY`
+		}
+		if _, err := db.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("detach: %w", err)
+		}
+	}
+	var n int64
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
+		return err
+	}
+	if n != m.Rows {
+		return fmt.Errorf("%w: detached %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
+	}
+	return nil
+}
+
+// drop removes (or moves) the detached table, unless a legal hold covers it; held is then
+// the reason and the partition stays detached for a later run.
+func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifest) (next, held string, err error) {
+	kept := sqlident.Name{Schema: r.opts.DetachedSchema, Name: name.Name}
+	oid, err := relOID(ctx, db, name)
+	if err != nil {
+		return "", "", err
+	}
+	if oid == 0 {
+		// Dropped or moved by the crashed run whose completion was not recorded.
+		if koid, err := relOID(ctx, db, kept); err == nil && koid != 0 {
+			m.Detached = kept.String()
+			return stateKept, "", nil
+		}
+		return stateDropped, "", nil
+	}
+	if _, _, attached, err := parentOf(ctx, db, oid); err != nil || attached {
+		return "", "", fmt.Errorf("%s is attached again; refusing to drop it", name)
+	}
+	var n int64
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
+		return "", "", err
+	}
+	if n != m.Rows {
+		return "", "", fmt.Errorf("%w: detached %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
+	}
+	tenants := make([]string, len(m.Tenants))
+	for i, t := range m.Tenants {
+		tenants[i] = t.Tenant
+	}
+	holds, err := r.opts.Holds(ctx, db, m.Partition, tenants, r.opts.Now())
+	if err != nil {
+		return "", "", fmt.Errorf("check legal holds: %w", err)
+	}
+	if len(holds) > 0 {
+		return "", fmt.Sprintf("legal hold %v blocks the drop; the partition stays detached as %s until it is released", holds, name), nil
+	}
+	unlock, err := ddlLock(ctx, db)
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
+	if r.opts.KeepDetached {
+		if _, err := db.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
+			return "", "", err
+		}
+		if _, err := db.Exec(ctx, `ALTER TABLE `+name.Quoted()+` SET SCHEMA `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
+			return "", "", fmt.Errorf("move to %s: %w", r.opts.DetachedSchema, err)
+		}
+		m.Detached = kept.String()
+		return stateKept, "", nil
+	}
+	if _, err := db.Exec(ctx, `DROP TABLE `+name.Quoted()); err != nil {
+		return "", "", fmt.Errorf("drop (another object depends on it?): %w", err)
+	}
+	return stateDropped, "", nil
+}
+
+func parseName(s string) (sqlident.Name, error) {
+	n, err := sqlident.Parse(s, "public")
+	if err != nil {
+		return n, fmt.Errorf("archive: table name: %w", err)
+	}
+	return n, nil
+}
+
+// ddlLock serialises the detach and drop steps of all workers in the database.
+// PostgreSQL allows one pending DETACH … CONCURRENTLY per parent, and a detach waits for
+// every older snapshot while holding locks on the tables its foreign keys reference — the
+// same tables a DROP of another partition locks — so two workers doing either at once can
+// deadlock. The lock is polled with pg_try_advisory_lock rather than awaited in
+// pg_advisory_lock: a session blocked inside a statement holds a snapshot the detach would
+// wait for.
+func ddlLock(ctx context.Context, db DB) (unlock func(), err error) {
+	for {
+		var got bool
+		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive.ddl'), 0)`).Scan(&got); err != nil {
+			return nil, err
+		}
+		if got {
+			return func() {
+				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive.ddl'), 0)`)
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}

@@ -1,0 +1,300 @@
+package parquetio
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"gocloud.dev/blob"
+
+	"github.com/lsos/lsosgov/internal/dbx"
+)
+
+// DB is the database handle Export takes.
+type DB = dbx.DB
+
+// MetaColumns is the Parquet key/value metadata key holding the JSON column list.
+const MetaColumns = "lsos.columns"
+
+// ContentType is the media type objects are written with.
+const ContentType = "application/vnd.apache.parquet"
+
+// Errors.
+var (
+	// ErrOutOfRange marks a finite date or timestamp that the Parquet epoch cannot hold.
+	ErrOutOfRange = errors.New("parquetio: value out of range for Parquet")
+	// ErrVerify marks an object whose checksum or row count does not match.
+	ErrVerify = errors.New("parquetio: verification failed")
+)
+
+// Column describes one exported column.
+type Column struct {
+	Name string `json:"name"`
+	// Type is PostgreSQL's format_type, e.g. "character varying(200)" or "integer[]".
+	Type string `json:"type"`
+	OID  uint32 `json:"oid"`
+	Kind Kind   `json:"kind"`
+}
+
+// ColumnStats are the per-column statistics of an export. Min and Max are set for
+// ordered kinds (numbers, dates, times) with at least one non-null value.
+type ColumnStats struct {
+	Column
+	Nulls int64  `json:"nulls"`
+	Min   string `json:"min,omitempty"`
+	Max   string `json:"max,omitempty"`
+}
+
+// Result describes a written object.
+type Result struct {
+	Key     string        `json:"object,omitempty"`
+	Rows    int64         `json:"rows"`
+	Bytes   int64         `json:"bytes"`
+	SHA256  string        `json:"sha256"`
+	Columns []ColumnStats `json:"columns"`
+}
+
+// Options tune an export. The zero value gives the defaults.
+type Options struct {
+	// RowGroupRows caps the rows of one row group (default 131072).
+	RowGroupRows int
+	// RowGroupBytes caps the approximate raw bytes buffered for one row group before it
+	// is flushed (default 32 MiB); with RowGroupRows it bounds memory.
+	RowGroupBytes int
+	// UploadPartSize is the blob writer's buffer, i.e. the multipart part size on S3
+	// (default: the driver's, 5 MiB on S3).
+	UploadPartSize int
+	// Metadata is added to the file's key/value metadata.
+	Metadata map[string]string
+	// Progress, when set, is called after each batch with the rows written so far, from
+	// the export's writing goroutine (never concurrently with itself).
+	Progress func(rows int64)
+}
+
+func (o Options) withDefaults() Options {
+	if o.RowGroupRows <= 0 {
+		o.RowGroupRows = 128 * 1024
+	}
+	if o.RowGroupBytes <= 0 {
+		o.RowGroupBytes = 32 << 20
+	}
+	return o
+}
+
+// Export runs query (a SELECT; args are its parameters) and writes its rows as one
+// Parquet object under key in bucket. The object is committed only when every row was
+// written: on any error the upload is aborted, so no partial object is left behind.
+func Export(ctx context.Context, db DB, query string, args []any, bucket *blob.Bucket, key string, opts Options) (Result, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize})
+	if err != nil {
+		return Result{}, fmt.Errorf("parquetio: open object %s for writing: %w", key, err)
+	}
+	res, err := ExportTo(ctx, db, query, args, w, opts)
+	if err != nil {
+		cancel() // aborts the upload: the object is not created
+		_ = w.Close()
+		return res, err
+	}
+	if err := w.Close(); err != nil {
+		return res, fmt.Errorf("parquetio: upload %s: %w (the object was not written; retry)", key, err)
+	}
+	res.Key = key
+	return res, nil
+}
+
+// Describe returns the columns query would produce, without reading its rows.
+func Describe(ctx context.Context, db DB, query string, args []any) ([]Column, error) {
+	rows, err := db.Query(ctx, "SELECT * FROM ("+query+") AS q LIMIT 0", args...)
+	if err != nil {
+		return nil, fmt.Errorf("parquetio: describe query: %w", err)
+	}
+	fds := rows.FieldDescriptions()
+	cols := make([]Column, len(fds))
+	oids := make([]uint32, len(fds))
+	mods := make([]int32, len(fds))
+	for i, fd := range fds {
+		cols[i] = Column{Name: fd.Name, OID: fd.DataTypeOID, Kind: kindOf(fd.DataTypeOID)}
+		oids[i], mods[i] = fd.DataTypeOID, fd.TypeModifier
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("parquetio: describe query: %w", err)
+	}
+	trows, err := db.Query(ctx, `SELECT format_type(o, NULLIF(m, -1)) FROM unnest($1::oid[], $2::int4[]) WITH ORDINALITY AS u(o, m, n) ORDER BY n`, oids, mods)
+	if err != nil {
+		return nil, fmt.Errorf("parquetio: column types: %w", err)
+	}
+	names, err := pgx.CollectRows(trows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("parquetio: column types: %w", err)
+	}
+	for i := range cols {
+		cols[i].Type = names[i]
+	}
+	return cols, nil
+}
+
+// countingWriter hashes and counts what passes through.
+type countingWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+// ExportTo is Export writing to w instead of a bucket (a file, a hash, a benchmark's
+// io.Discard). Result.Key is empty.
+func ExportTo(ctx context.Context, db DB, query string, args []any, w io.Writer, opts Options) (Result, error) {
+	opts = opts.withDefaults()
+	cols, err := Describe(ctx, db, query, args)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(cols) == 0 {
+		return Result{}, fmt.Errorf("parquetio: query returns no columns; select at least one")
+	}
+	colJSON, _ := json.Marshal(cols)
+	cw := &countingWriter{w: w, h: sha256.New()}
+	wopts := []parquet.WriterOption{
+		parquet.NewSchema("row", newOrderedGroup(cols)),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.MaxRowsPerRowGroup(int64(opts.RowGroupRows)),
+		parquet.PageBufferSize(512 << 10),
+		parquet.KeyValueMetadata(MetaColumns, string(colJSON)),
+	}
+	for k, v := range opts.Metadata {
+		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
+	}
+	pw := parquet.NewWriter(cw, wopts...)
+
+	formats := make(pgx.QueryResultFormats, len(cols))
+	for i, c := range cols {
+		if c.Kind.binary() {
+			formats[i] = pgx.BinaryFormatCode
+		} else {
+			formats[i] = pgx.TextFormatCode
+		}
+	}
+	rows, err := db.Query(ctx, query, append([]any{formats}, args...)...)
+	if err != nil {
+		return Result{}, fmt.Errorf("parquetio: run export query: %w", err)
+	}
+	defer rows.Close()
+	for i, fd := range rows.FieldDescriptions() {
+		if i >= len(cols) || fd.Format != formats[i] {
+			return Result{}, fmt.Errorf("parquetio: column %d came back in format %d, not the %d requested: use the extended protocol (pgx's default QueryExecMode), not the simple protocol", i, fd.Format, formats[i])
+		}
+	}
+
+	stats := newStats(cols)
+	total, err := pipeline(ctx, rows, cols, pw, stats, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := pw.Close(); err != nil {
+		return Result{}, fmt.Errorf("parquetio: finish file: %w", err)
+	}
+	return Result{Rows: total, Bytes: cw.n, SHA256: hex.EncodeToString(cw.h.Sum(nil)), Columns: stats.result()}, nil
+}
+
+// Epoch offsets between PostgreSQL (2000-01-01) and Unix (1970-01-01).
+const (
+	pgEpochDays   = 10957
+	pgEpochMicros = pgEpochDays * 86400 * 1000000
+)
+
+// toValue converts one raw column value (binary, or text for numeric/fallback) into a
+// Parquet value. Byte slices are copied into arena: pgx reuses its read buffer.
+func toValue(k Kind, b []byte, arena *[]byte) (parquet.Value, error) {
+	if b == nil {
+		return parquet.NullValue(), nil
+	}
+	if n := fixedSize(k); n != 0 && len(b) != n {
+		return parquet.Value{}, fmt.Errorf("parquetio: %s value of %d bytes, want %d", k, len(b), n)
+	}
+	be := binary.BigEndian
+	switch k {
+	case KindInt16:
+		return parquet.Int32Value(int32(int16(be.Uint16(b)))), nil
+	case KindInt32:
+		return parquet.Int32Value(int32(be.Uint32(b))), nil
+	case KindInt64:
+		return parquet.Int64Value(int64(be.Uint64(b))), nil
+	case KindFloat32:
+		return parquet.FloatValue(math.Float32frombits(be.Uint32(b))), nil
+	case KindFloat64:
+		return parquet.DoubleValue(math.Float64frombits(be.Uint64(b))), nil
+	case KindBool:
+		return parquet.BooleanValue(b[0] != 0), nil
+	case KindDate:
+		d := int32(be.Uint32(b))
+		if d == math.MaxInt32 || d == math.MinInt32 { // ±infinity
+			return parquet.Int32Value(d), nil
+		}
+		u := int64(d) + pgEpochDays
+		if u >= math.MaxInt32 || u <= math.MinInt32 {
+			return parquet.Value{}, fmt.Errorf("%w: date %d days after 2000-01-01", ErrOutOfRange, d)
+		}
+		return parquet.Int32Value(int32(u)), nil
+	case KindTimestamp, KindTimestamptz:
+		t := int64(be.Uint64(b))
+		if t == math.MaxInt64 || t == math.MinInt64 {
+			return parquet.Int64Value(t), nil
+		}
+		if t > math.MaxInt64-pgEpochMicros-1 {
+			return parquet.Value{}, fmt.Errorf("%w: timestamp %d µs after 2000-01-01", ErrOutOfRange, t)
+		}
+		return parquet.Int64Value(t + pgEpochMicros), nil
+	case KindTime:
+		return parquet.Int64Value(int64(be.Uint64(b))), nil
+	case KindUUID:
+		return parquet.FixedLenByteArrayValue(copyBytes(arena, b)), nil
+	case KindJSONB:
+		if len(b) == 0 || b[0] != 1 {
+			return parquet.Value{}, fmt.Errorf("parquetio: unknown jsonb binary version")
+		}
+		return parquet.ByteArrayValue(copyBytes(arena, b[1:])), nil
+	}
+	return parquet.ByteArrayValue(copyBytes(arena, b)), nil
+}
+
+// fixedSize is the binary wire size of fixed-width kinds (0: variable).
+func fixedSize(k Kind) int {
+	switch k {
+	case KindBool:
+		return 1
+	case KindInt16:
+		return 2
+	case KindInt32, KindFloat32, KindDate:
+		return 4
+	case KindInt64, KindFloat64, KindTimestamp, KindTimestamptz, KindTime:
+		return 8
+	case KindUUID:
+		return 16
+	}
+	return 0
+}
+
+func copyBytes(arena *[]byte, b []byte) []byte {
+	start := len(*arena)
+	*arena = append(*arena, b...)
+	return (*arena)[start:len(*arena):len(*arena)]
+}

@@ -1,0 +1,52 @@
+package parquetio
+
+import (
+	"context"
+	"fmt"
+
+	"gocloud.dev/blob"
+)
+
+// VerifyError says which check an object failed.
+type VerifyError struct {
+	Key    string
+	Reason string
+}
+
+func (e *VerifyError) Error() string {
+	return fmt.Sprintf("parquetio: object %s failed verification: %s; re-export it before relying on it", e.Key, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrVerify) true.
+func (e *VerifyError) Unwrap() error { return ErrVerify }
+
+// Verify re-reads the object key in full: its SHA-256 must equal wantSHA256, its footer
+// row count and the rows actually decoded must equal wantRows. An empty wantSHA256 skips
+// the checksum comparison (a negative wantRows skips the count).
+func Verify(ctx context.Context, bucket *blob.Bucket, key, wantSHA256 string, wantRows int64) error {
+	r, err := Open(ctx, bucket, key)
+	if err != nil {
+		return &VerifyError{Key: key, Reason: err.Error()}
+	}
+	defer r.Close()
+	if wantSHA256 != "" && r.SHA256 != wantSHA256 {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("sha256 %s, want %s", r.SHA256, wantSHA256)}
+	}
+	for r.Next() {
+		if r.Read()%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		return &VerifyError{Key: key, Reason: err.Error()}
+	}
+	if r.Read() != r.NumRows() {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("decoded %d rows, footer says %d", r.Read(), r.NumRows())}
+	}
+	if wantRows >= 0 && r.Read() != wantRows {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("%d rows, want %d", r.Read(), wantRows)}
+	}
+	return nil
+}
