@@ -61,6 +61,15 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"policy": {summary: "policy show|validate FILE: print or check a policy", run: runPolicy},
+
+		"integrity": {summary: integrityUsage, run: runIntegrity},
+
+		"classify": {summary: classifyUsage, run: runClassify},
+
+		"retention": {summary: retentionUsage, run: runRetention},
+		"tenant":    {summary: tenantUsage, run: runTenant},
+		"archive":   {summary: archiveUsage, run: runArchive},
+		"migrate":   {summary: migrateUsage, run: runMigrate},
 	}
 }
 

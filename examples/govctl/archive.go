@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gocloud.dev/blob"
+
+	"github.com/lsos/lsosgov/archive"
+	"github.com/lsos/lsosgov/internal/parquetio"
+)
+
+const archiveUsage = "archive run --table T --store URL [--now T] [--dry-run] [--keep-detached] | list [--store URL] | restore --id ID --into TABLE --store URL [--attach] | verify --id ID --store URL: partition archival"
+
+func runArchive(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("archive: want a subcommand: run, list, restore or verify")
+	}
+	switch args[0] {
+	case "run":
+		return archiveRun(ctx, e, args[1:])
+	case "list":
+		return archiveList(ctx, e, args[1:])
+	case "restore":
+		return archiveRestore(ctx, e, args[1:])
+	case "verify":
+		return archiveVerify(ctx, e, args[1:])
+	}
+	return usagef("archive: unknown subcommand %q (want run, list, restore or verify)", args[0])
+}
+
+// archiveFlags are the flags every archive subcommand shares.
+type archiveFlags struct {
+	fs     *flag.FlagSet
+	store  string
+	prefix string
+}
+
+func newArchiveFlags(name string) *archiveFlags {
+	f := &archiveFlags{fs: flag.NewFlagSet("archive "+name, flag.ContinueOnError)}
+	f.fs.SetOutput(io.Discard)
+	f.fs.StringVar(&f.store, "store", "", "object store URL: file:///dir, s3://bucket?…")
+	f.fs.StringVar(&f.prefix, "prefix", "lsos-archive", "object key prefix")
+	return f
+}
+
+func (f *archiveFlags) parse(args []string, usage string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return usagef("archive %s: %v (usage: %s)", f.fs.Name(), err, usage)
+	}
+	if f.fs.NArg() > 0 {
+		return usagef("archive %s: unexpected argument %q (usage: %s)", f.fs.Name(), f.fs.Arg(0), usage)
+	}
+	return nil
+}
+
+func (f *archiveFlags) bucket(ctx context.Context) (*blob.Bucket, error) {
+	if f.store == "" {
+		return nil, usagef("%s: --store URL is required (file:///dir or s3://bucket?…)", f.fs.Name())
+	}
+	b, err := parquetio.OpenBucket(ctx, f.store)
+	if err != nil {
+		return nil, usagef("%s: %v", f.fs.Name(), err)
+	}
+	return b, nil
+}
+
+func archivePool(ctx context.Context, e *env, what string) (*pgxpool.Pool, error) {
+	if e.databaseURL == "" {
+		return nil, usagef("%s: no database: set --database-url or $DATABASE_URL", what)
+	}
+	p, err := pgxpool.New(ctx, e.databaseURL)
+	if err != nil {
+		return nil, usagef("%s: --database-url: %v", what, err)
+	}
+	return p, nil
+}
+
+func archiveRun(ctx context.Context, e *env, args []string) error {
+	const usage = "archive run --table T[,T2] --store URL [--now T] [--dry-run] [--keep-detached]"
+	f := newArchiveFlags("run")
+	tables := f.fs.String("table", "", "partitioned table(s) to archive, comma-separated")
+	now := f.fs.String("now", "", "clock, RFC3339 (default: now)")
+	dry := f.fs.Bool("dry-run", false, "list what would be archived, change nothing")
+	keep := f.fs.Bool("keep-detached", false, "keep detached partitions in schema lsos_archive_detached instead of dropping them")
+	if err := f.parse(args, usage); err != nil {
+		return err
+	}
+	if *tables == "" {
+		return usagef("archive run: --table is required (usage: %s)", usage)
+	}
+	clock := time.Now
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return usagef("archive run: --now %q: want RFC3339 such as 2026-11-26T00:00:00Z", *now)
+		}
+		clock = func() time.Time { return t }
+	}
+	bucket, err := f.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	pool, err := archivePool(ctx, e, "archive run")
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	rep, err := archive.Run(ctx, pool, bucket, e.policy, archive.Options{
+		Tables: strings.Split(*tables, ","), Prefix: f.prefix, Now: clock, DryRun: *dry, KeepDetached: *keep,
+	})
+	if rep != nil {
+		if e.format == "json" {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			if werr := enc.Encode(rep); werr != nil {
+				return werr
+			}
+		} else {
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PARTITION\tID\tSTATE\tROWS\tNOTE")
+			for _, p := range rep.Partitions {
+				note := p.Skipped
+				if p.Error != "" {
+					note = "error: " + p.Error
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Partition, p.ID, p.State, p.Rows, note)
+			}
+			tw.Flush()
+			n, rows := rep.Archived()
+			fmt.Fprintf(e.stdout, "archived %d partition(s), %d row(s)\n", n, rows)
+		}
+	}
+	return err
+}
+
+// archiveListEntry is the JSON contract of "archive list".
+type archiveListEntry struct {
+	ID        string `json:"id"`
+	Table     string `json:"table"`
+	Partition string `json:"partition"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Rows      int64  `json:"rows"`
+	Bytes     int64  `json:"bytes"`
+	SHA256    string `json:"sha256"`
+	Object    string `json:"object"`
+}
+
+func archiveTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// archiveList prints {"archives":[…]}: from the manifests in --store when given (no
+// database needed), else from the catalog.
+func archiveList(ctx context.Context, e *env, args []string) error {
+	f := newArchiveFlags("list")
+	if err := f.parse(args, "archive list [--store URL] [--prefix P]"); err != nil {
+		return err
+	}
+	out := struct {
+		Archives []archiveListEntry `json:"archives"`
+	}{Archives: []archiveListEntry{}}
+	if f.store != "" {
+		bucket, err := f.bucket(ctx)
+		if err != nil {
+			return err
+		}
+		defer bucket.Close()
+		ms, err := archive.ReadManifests(ctx, bucket, f.prefix)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			out.Archives = append(out.Archives, archiveListEntry{m.ID, m.Table, m.Partition, archiveTime(m.From), archiveTime(m.To), m.Rows, m.Bytes, m.SHA256, m.Object})
+		}
+	} else {
+		pool, err := archivePool(ctx, e, "archive list")
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		es, err := archive.List(ctx, pool)
+		if err != nil {
+			return err
+		}
+		for _, x := range es {
+			out.Archives = append(out.Archives, archiveListEntry{x.ID, x.Table, x.Partition, archiveTime(x.Manifest.From), archiveTime(x.Manifest.To), x.Rows, x.Bytes, x.SHA256, x.Object})
+		}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func archiveRestore(ctx context.Context, e *env, args []string) error {
+	const usage = "archive restore --id ID --into TABLE --store URL [--attach]"
+	f := newArchiveFlags("restore")
+	id := f.fs.String("id", "", "archive id (archive list shows them)")
+	into := f.fs.String("into", "", "new table to create")
+	attach := f.fs.Bool("attach", false, "re-attach the table to the archive's parent with its original bounds")
+	if err := f.parse(args, usage); err != nil {
+		return err
+	}
+	if *id == "" || (*into == "" && !*attach) {
+		return usagef("archive restore: --id and --into are required (usage: %s)", usage)
+	}
+	bucket, err := f.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	pool, err := archivePool(ctx, e, "archive restore")
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach})
+	if err != nil {
+		if errors.Is(err, archive.ErrNotFound) {
+			return usagef("archive restore: %v", err)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "restored %d row(s) of %s into %s\n", n, *id, *into)
+	return nil
+}
+
+func archiveVerify(ctx context.Context, e *env, args []string) error {
+	const usage = "archive verify --id ID --store URL"
+	f := newArchiveFlags("verify")
+	id := f.fs.String("id", "", "archive id")
+	if err := f.parse(args, usage); err != nil {
+		return err
+	}
+	if *id == "" {
+		return usagef("archive verify: --id is required (usage: %s)", usage)
+	}
+	bucket, err := f.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	pool, err := archivePool(ctx, e, "archive verify")
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := archive.Verify(ctx, pool, bucket, *id); err != nil {
+		if errors.Is(err, archive.ErrNotFound) {
+			return usagef("archive verify: %v", err)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (checksum and row count match the catalog)\n", *id)
+	return nil
+}
