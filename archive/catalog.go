@@ -113,6 +113,23 @@ func query(ctx context.Context, db DB, sql string, args ...any) ([]Entry, error)
 
 // upsertManifest writes m into the catalog with state.
 func upsertManifest(ctx context.Context, db DB, m *Manifest, state string, now time.Time) error {
+	return recordState(ctx, db, m, state, now, nil)
+}
+
+// eventRow is a row of the event log, the audit record of a step.
+type eventRow struct {
+	Step   Step
+	Detail string
+	Actor  string
+	At     time.Time
+}
+
+// recordState writes m into the catalog with state and, when ev is set, appends ev to
+// the event log in the same statement: a step is recorded done exactly when its audit
+// event is, whatever crashes in between. (A step whose work cannot share a transaction
+// with the record, such as DETACH … CONCURRENTLY, is still at its previous state after
+// a crash, so the re-run finds the work done, records the state and writes the event.)
+func recordState(ctx context.Context, db DB, m *Manifest, state string, now time.Time, ev *eventRow) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -133,14 +150,23 @@ func upsertManifest(ctx context.Context, db DB, m *Manifest, state string, now t
 	if m.SHA256 != "" {
 		rows, bytes, sha = &m.Rows, &m.Bytes, &m.SHA256
 	}
-	_, err = db.Exec(ctx, `
+	const upsert = `
 		INSERT INTO lsos_archive.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
 			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
-			tenants = EXCLUDED.tenants, state = EXCLUDED.state, manifest = EXCLUDED.manifest, updated_at = EXCLUDED.updated_at`,
-		m.ID, m.Table, m.Partition, from, to, m.Bounds, rows, bytes, sha, m.Object, manifestKey(m.Object),
-		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now)
+			tenants = EXCLUDED.tenants, state = EXCLUDED.state, manifest = EXCLUDED.manifest, updated_at = EXCLUDED.updated_at`
+	args := []any{m.ID, m.Table, m.Partition, from, to, m.Bounds, rows, bytes, sha, m.Object, manifestKey(m.Object),
+		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now}
+	sql := upsert
+	if ev != nil {
+		// One statement is one transaction on any DB (pool, connection or transaction).
+		sql = `WITH up AS (` + upsert + ` RETURNING id, partition)
+			INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at)
+			SELECT id, partition, $19::text, $20::text, $21::text, $22::timestamptz FROM up`
+		args = append(args, string(ev.Step), ev.Detail, ev.Actor, ev.At)
+	}
+	_, err = db.Exec(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("record catalog entry: %w", err)
 	}

@@ -22,9 +22,14 @@
 // and no rows lost. Each step is idempotent: an object left by a crashed run is verified
 // (and exported again when it fails, e.g. truncated); a partition whose row count changed
 // since its export is exported again before anything is detached; the detached table's
-// rows are counted again before the drop. A legal hold in force (package retention) stops
-// before the drop and leaves the partition detached. Every step is appended to the event
-// log lsos_archive.events. Several workers may run at once: a per-partition advisory lock
+// rows are counted again before the drop. A legal hold in force (package retention) on the
+// partition or on the parent it was detached from stops before the drop and leaves the
+// partition detached; names go to the hold check quoted, so a mixed-case or quoted name is
+// matched exactly, and a hold that cannot be checked stops the drop. Every step is
+// appended to the event log lsos_archive.events in the same statement that records its
+// catalog state, so the audit trail is complete after any crash and re-run (a step done
+// outside a transaction, such as DETACH … CONCURRENTLY, is recorded with its event by the
+// re-run that finds it done). Several workers may run at once: a per-partition advisory lock
 // gives each partition to one of them. [Options.CrashAfter] stops a run after a named step
 // for fault-injection tests.
 //

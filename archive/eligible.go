@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/retention"
 )
 
@@ -46,7 +47,9 @@ func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string,
 			}
 			found = true
 			for _, e := range te.Eligible {
-				out = append(out, Partition{Name: e.Partition, From: e.From, To: e.To})
+				// The quoted name: Run parses Partition.Name with SQL rules, which keep a
+				// quoted name exact and would fold or reject the plain text.
+				out = append(out, Partition{Name: e.Name.Quoted(), From: e.From, To: e.To})
 			}
 		}
 		if !found {
@@ -56,9 +59,15 @@ func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string,
 	return out, nil
 }
 
-// retentionHolds is the default HoldFunc: legal holds from package retention.
+// retentionHolds is the default HoldFunc: legal holds from package retention, matched
+// by the partition's exact name. A name that does not parse is an error (the drop
+// stops), never "no hold".
 func retentionHolds(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error) {
-	hs, err := retention.HoldsBlocking(ctx, db, partition, tenants, now)
+	n, err := sqlident.Parse(partition, "public")
+	if err != nil {
+		return nil, fmt.Errorf("legal holds of %s: %w", partition, err)
+	}
+	hs, err := retention.HoldsBlockingName(ctx, db, n, tenants, now)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/internal/parquetio"
+	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // ManifestFormat is the version of the manifest layout.
@@ -23,8 +24,14 @@ const ManifestFormat = 1
 type Manifest struct {
 	Format    int    `json:"format"`
 	ID        string `json:"id"`
-	Table     string `json:"table"`     // the parent, schema.table
-	Partition string `json:"partition"` // schema.table
+	Table     string `json:"table"`     // the parent, schema.table (unquoted, for people)
+	Partition string `json:"partition"` // schema.table (unquoted, for people)
+	// TableName and PartitionName are the exact names, which Table and Partition cannot
+	// carry unambiguously (a quote, a dot, upper case); empty in manifests written before
+	// they existed, whose names are then read from Table and Partition split at the
+	// first dot.
+	TableName     *QualifiedName `json:"table_name,omitempty"`
+	PartitionName *QualifiedName `json:"partition_name,omitempty"`
 	// Bounds is the partition bound clause, e.g. FOR VALUES FROM ('2024-09-01') TO ('2024-10-01').
 	Bounds string    `json:"bounds"`
 	From   time.Time `json:"from"`
@@ -49,6 +56,35 @@ type Manifest struct {
 	State string `json:"state"`
 	// Detached names the table holding the rows when kept detached.
 	Detached string `json:"detached,omitempty"`
+}
+
+// QualifiedName is an exact schema-qualified name (no quoting, no case folding).
+type QualifiedName struct {
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+}
+
+func qualified(n sqlident.Name) *QualifiedName { return &QualifiedName{Schema: n.Schema, Name: n.Name} }
+
+// exactName returns the exact name recorded in q, or, for an older manifest, the plain
+// "schema.table" text split at its first dot (never parsed with SQL rules, which would
+// fold case or reject a quote).
+func exactName(q *QualifiedName, text string) (sqlident.Name, error) {
+	n := sqlident.Name{}
+	if q != nil {
+		n = sqlident.Name{Schema: q.Schema, Name: q.Name}
+	} else if s, t, ok := strings.Cut(text, "."); ok {
+		n = sqlident.Name{Schema: s, Name: t}
+	} else {
+		n = sqlident.Name{Schema: "public", Name: text}
+	}
+	if err := sqlident.Check(n.Schema); err != nil {
+		return n, fmt.Errorf("archive: manifest name %q: schema: %w", text, err)
+	}
+	if err := sqlident.Check(n.Name); err != nil {
+		return n, fmt.Errorf("archive: manifest name %q: %w", text, err)
+	}
+	return n, nil
 }
 
 // ColumnManifest is a column with its PostgreSQL definition and export statistics.

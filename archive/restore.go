@@ -36,15 +36,16 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	if m.SHA256 == "" {
 		return 0, fmt.Errorf("archive: %s was never uploaded (state %s); re-run archive.Run first", id, e.State)
 	}
-	tname := target.Table
-	if tname == "" {
+	var tn sqlident.Name
+	if target.Table == "" {
 		if !target.Attach {
 			return 0, fmt.Errorf("archive: Restore needs Target.Table (or Attach to reuse the partition name)")
 		}
-		tname = m.Partition
-	}
-	tn, err := parseName(tname)
-	if err != nil {
+		// The exact name the partition had, not a re-parse of its plain text.
+		if tn, err = exactName(m.PartitionName, m.Partition); err != nil {
+			return 0, err
+		}
+	} else if tn, err = parseName(target.Table); err != nil {
 		return 0, err
 	}
 	r, err := parquetio.Open(ctx, store, m.Object)
@@ -105,7 +106,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 		return 0, fmt.Errorf("%w: loaded %d rows, the archive has %d; nothing was restored", ErrVerify, n, m.Rows)
 	}
 	if target.Attach {
-		parent, err := parseName(m.Table)
+		parent, err := exactName(m.TableName, m.Table)
 		if err != nil {
 			return 0, err
 		}

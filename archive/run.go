@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,8 +60,11 @@ type Event struct {
 	At        time.Time
 }
 
-// HoldFunc returns the ids of legal holds that forbid removing the partition (schema.table)
-// holding rows of tenants at now. The default, set by [Run], asks package retention.
+// HoldFunc returns the ids of legal holds that forbid removing the partition holding rows
+// of tenants at now. partition is the quoted, schema-qualified name as SQL spells it
+// (`"public"."Snap_2024_02"`): parse it with SQL rules (quoted parts are exact), never as
+// plain text. An error stops the drop (a hold that cannot be checked blocks). The
+// default, set by [Run], asks package retention.
 type HoldFunc func(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error)
 
 // Options configure [Run].
@@ -229,6 +233,28 @@ func (r *runner) withConn(ctx context.Context, fn func(DB) error) error {
 	return fn(r.db)
 }
 
+// advance records that m reached state through step together with the step's event
+// (one statement: the catalog never says a step is done without its audit record), then
+// reports the event to the logger and Progress.
+func (r *runner) advance(ctx context.Context, db DB, m *Manifest, state string, e Event) error {
+	e.At = r.opts.Now()
+	if err := recordState(ctx, db, m, state, e.At, &eventRow{Step: e.Step, Detail: e.Detail, Actor: r.opts.Actor, At: e.At}); err != nil {
+		return err
+	}
+	r.report(ctx, e)
+	return nil
+}
+
+func (r *runner) report(ctx context.Context, e Event) {
+	r.opts.Logger.InfoContext(ctx, "archive", "partition", e.Partition, "id", e.ID, "step", string(e.Step), "rows", e.Rows, "detail", e.Detail)
+	if r.opts.Progress != nil {
+		r.opts.Progress(e)
+	}
+}
+
+// event reports e and, when record is set, appends it to the event log. It is for
+// events that change no catalog state (skips, retries); state changes go through
+// advance.
 func (r *runner) event(ctx context.Context, db DB, e Event, record bool) {
 	e.At = r.opts.Now()
 	r.opts.Logger.InfoContext(ctx, "archive", "partition", e.Partition, "id", e.ID, "step", string(e.Step), "rows", e.Rows, "detail", e.Detail)
@@ -349,9 +375,8 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 			if errors.Is(err, ErrVerify) && !exportedNow {
 				// An object left by an earlier run does not match (truncated, replaced):
 				// export again once, rather than failing forever.
-				r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: StepVerify, Detail: "object from an earlier run failed verification; exporting again: " + err.Error()}, true)
 				state = statePending
-				if err := upsertManifest(ctx, db, m, state, r.opts.Now()); err != nil {
+				if err := r.advance(ctx, db, m, state, Event{Partition: m.Partition, ID: m.ID, Step: StepVerify, Detail: "object from an earlier run failed verification; exporting again: " + err.Error()}); err != nil {
 					return err
 				}
 				continue
@@ -385,8 +410,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 		if err != nil {
 			if errors.Is(err, errReexport) {
 				// The rows changed since the export: start again from the export.
-				r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: step, Detail: err.Error()}, true)
-				if uerr := upsertManifest(ctx, db, m, statePending, r.opts.Now()); uerr != nil {
+				if uerr := r.advance(ctx, db, m, statePending, Event{Partition: m.Partition, ID: m.ID, Step: step, Detail: err.Error()}); uerr != nil {
 					return uerr
 				}
 				return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: fmt.Errorf("%w: %v", ErrVerify, err)}
@@ -404,10 +428,9 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 				return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
 			}
 		}
-		if err := upsertManifest(ctx, db, m, next, r.opts.Now()); err != nil {
+		if err := r.advance(ctx, db, m, next, Event{Partition: m.Partition, ID: m.ID, Step: step, Rows: m.Rows, Detail: next}); err != nil {
 			return err
 		}
-		r.event(ctx, db, Event{Partition: m.Partition, ID: m.ID, Step: step, Rows: m.Rows, Detail: next}, true)
 		state = next
 		res.State, res.Rows = state, m.Rows
 	}
@@ -425,6 +448,7 @@ func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid
 	from, to := parseBounds(pi.bounds)
 	m := &Manifest{
 		Format: ManifestFormat, ID: id, Table: pi.parent.String(), Partition: pi.name.String(),
+		TableName: qualified(pi.parent), PartitionName: qualified(pi.name),
 		Bounds: pi.bounds, From: from, To: to,
 		Object: objectKey(r.opts.Prefix, pi.parent.String(), pi.name.String(), id),
 		DDL:    pi.ddl(), Indexes: pi.indexes, Constraints: pi.constraints, Tenants: pi.tenants,
@@ -571,9 +595,23 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 	for i, t := range m.Tenants {
 		tenants[i] = t.Tenant
 	}
-	holds, err := r.opts.Holds(ctx, db, m.Partition, tenants, r.opts.Now())
+	// The detached table has no ancestors any more: ask about the parent it left too,
+	// whose holds cover its partitions.
+	parent, err := exactName(m.TableName, m.Table)
 	if err != nil {
 		return "", "", fmt.Errorf("check legal holds: %w", err)
+	}
+	var holds []string
+	for _, n := range []sqlident.Name{name, parent} {
+		ids, err := r.opts.Holds(ctx, db, n.Quoted(), tenants, r.opts.Now())
+		if err != nil {
+			return "", "", fmt.Errorf("check legal holds of %s: %w", n, err)
+		}
+		for _, id := range ids {
+			if !slices.Contains(holds, id) {
+				holds = append(holds, id)
+			}
+		}
 	}
 	if len(holds) > 0 {
 		return "", fmt.Sprintf("legal hold %v blocks the drop; the partition stays detached as %s until it is released", holds, name), nil

@@ -89,7 +89,9 @@ type ForeignKey struct {
 func (t *Table) Key() string { return t.Name.String() }
 
 // Find returns the table named name ("table" or "schema.table"; unqualified names
-// match any schema, first in order).
+// match any schema, first in order). name follows SQL rules: unquoted parts fold to
+// lower case, so a name that needs quotes must be quoted (`public."Mixed Case"`); code
+// holding a [sqlident.Name] uses [TableCatalog.FindName].
 func (c *TableCatalog) Find(name string) (*Table, bool) {
 	n, err := sqlident.Parse(name, "")
 	if err != nil {
@@ -98,6 +100,17 @@ func (c *TableCatalog) Find(name string) (*Table, bool) {
 	for i := range c.Tables {
 		t := &c.Tables[i]
 		if t.Name.Name == n.Name && (n.Schema == "" || n.Schema == t.Name.Schema) {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// FindName returns the table whose name is exactly n (no case folding, no parsing): the
+// lookup for names taken from the catalog itself, which may need quotes.
+func (c *TableCatalog) FindName(n sqlident.Name) (*Table, bool) {
+	for i := range c.Tables {
+		if t := &c.Tables[i]; t.Name == n {
 			return t, true
 		}
 	}

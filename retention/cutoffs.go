@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // CutoffReport lists, per table, the instant before which data may leave hot storage.
@@ -19,7 +20,10 @@ type CutoffReport struct {
 
 // TableCutoff is the cutoff of one table.
 type TableCutoff struct {
-	Table          string // schema.table
+	Table string // schema.table, unquoted (for reports)
+	// Name is the table's exact name: look the table up with it ([TableCatalog.FindName]),
+	// never by re-parsing Table, which folds case and cannot hold a quote or a dot.
+	Name           sqlident.Name `json:"-"`
 	Category       governance.Category
 	CategorySource string // "rule", "class" or "name"
 	Keep           governance.Keep
@@ -95,7 +99,7 @@ func Cutoffs(p *governance.Policy, cat *TableCatalog, now time.Time) *CutoffRepo
 		if !ruled {
 			rule = inferredRule(p, t.Category)
 		}
-		tc := TableCutoff{Table: t.Key(), Category: t.Category, CategorySource: t.CategorySource,
+		tc := TableCutoff{Table: t.Key(), Name: t.Name, Category: t.Category, CategorySource: t.CategorySource,
 			Partitioned: t.Partitioned, TimeColumn: t.TimeColumn}
 		floor := p.Floor(t.Category)
 		tc.Keep = rule.Keep

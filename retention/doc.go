@@ -41,8 +41,10 @@
 // it and a from/until window; holds are released, never deleted. [HoldsBlocking] is the
 // question the archive package and this package ask before dropping or deleting data: a
 // hold on a table covers its partitions, a hold without a table covers every table, a
-// hold without a tenant covers every tenant. A blocked action fails with a [HeldError]
-// naming the hold ids.
+// hold without a tenant covers every tenant. Tables are matched by exact, case-sensitive
+// name: [HoldsBlockingName] takes the structured name read from the catalog, and a
+// [HoldsBlocking] argument that does not parse is an error, never "no hold". A blocked
+// action fails with a [HeldError] naming the hold ids.
 //
 // # Staged offboarding
 //

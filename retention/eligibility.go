@@ -31,10 +31,13 @@ type TableEligibility struct {
 
 // PartitionRange is an eligible partition with its bounds and row counts.
 type PartitionRange struct {
-	Partition string    // schema.partition
-	From, To  time.Time // the range [From, To); From is zero for MINVALUE
-	Rows      int64     // rows counted when the tenants were read
-	Tenants   []string  // tenants with rows in the partition
+	Partition string // schema.partition, unquoted (for reports)
+	// Name is the partition's exact name; use it (or Name.Quoted()) to act on the
+	// partition, never a re-parse of Partition.
+	Name     sqlident.Name `json:"-"`
+	From, To time.Time     // the range [From, To); From is zero for MINVALUE
+	Rows     int64         // rows counted when the tenants were read
+	Tenants  []string      // tenants with rows in the partition
 }
 
 // Blocked is a partition (or a tenant's rows of an unpartitioned table) that may not
@@ -66,7 +69,10 @@ func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCat
 	}
 	rep := &EligibilityReport{CutoffReport: cr}
 	for _, tc := range cr.Tables {
-		t, _ := cat.Find(tc.Table)
+		t, ok := cutoffTable(cat, tc)
+		if !ok {
+			return nil, fmt.Errorf("retention: eligibility: table %s of the cutoff report is not in the catalog; build both from the same retention.Catalog", tc.Table)
+		}
 		te := TableEligibility{TableCutoff: tc}
 		var err error
 		if t.Partitioned {
@@ -80,6 +86,20 @@ func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCat
 		rep.Tables = append(rep.Tables, te)
 	}
 	return rep, nil
+}
+
+// cutoffTable finds the catalog table of a cutoff by its exact name (by its exact
+// "schema.table" text for a cutoff built by hand without Name).
+func cutoffTable(cat *TableCatalog, tc TableCutoff) (*Table, bool) {
+	if tc.Name.Name != "" {
+		return cat.FindName(tc.Name)
+	}
+	for i := range cat.Tables {
+		if t := &cat.Tables[i]; t.Key() == tc.Table {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // TenantPlans maps tenant id (as text) to plan, from the tenants table's plan column
@@ -149,7 +169,7 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 			block(reason, nil)
 			continue
 		}
-		holds, err := HoldsBlocking(ctx, db, name, tenants, now)
+		holds, err := HoldsBlockingName(ctx, db, part.Name, tenants, now)
 		if err != nil {
 			return err
 		}
@@ -157,7 +177,7 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 			block(holdReason(holds), holds)
 			continue
 		}
-		te.Eligible = append(te.Eligible, PartitionRange{Partition: name, From: from, To: to, Rows: total, Tenants: tenants})
+		te.Eligible = append(te.Eligible, PartitionRange{Partition: name, Name: part.Name, From: from, To: to, Rows: total, Tenants: tenants})
 	}
 	return nil
 }
@@ -335,7 +355,7 @@ func rowEligibility(ctx context.Context, db DB, p *governance.Policy, cat *Table
 	}
 	tenants := sortedTenants(counts)
 	// Legal holds: a table-wide hold blocks every row; a tenant hold that tenant's rows.
-	holds, err := HoldsBlocking(ctx, db, t.Key(), tenants, now)
+	holds, err := HoldsBlockingName(ctx, db, t.Name, tenants, now)
 	if err != nil {
 		return err
 	}

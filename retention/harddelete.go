@@ -162,7 +162,14 @@ func (o *Offboarder) checkHolds(ctx context.Context, plan *DeletePlan, tenant st
 	var all []Hold
 	seen := map[int64]bool{}
 	for _, s := range plan.Steps {
-		holds, err := HoldsBlocking(ctx, o.db, s.Table, []string{tenant}, now)
+		var holds []Hold
+		var err error
+		if s.table != nil {
+			holds, err = HoldsBlockingName(ctx, o.db, s.table.Name, []string{tenant}, now)
+		} else {
+			// A plan without its catalog table: the text must parse, or the delete stops.
+			holds, err = HoldsBlocking(ctx, o.db, s.Table, []string{tenant}, now)
+		}
 		if err != nil {
 			return err
 		}

@@ -170,15 +170,33 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 	return nil
 }
 
-// HoldsBlocking returns the holds in force at at that cover table ("schema.table"; a
-// partition is covered by holds on it and on its ancestors) for any of tenantIDs: the
-// tenants whose data the action touches. A hold without a tenant covers every tenant; a
-// hold without a table covers every table. When the schema is not installed there can be
-// no holds and the result is empty.
+// HoldsBlocking returns the holds in force at at that cover table for any of tenantIDs:
+// the tenants whose data the action touches. table is SQL text, "table" or
+// "schema.table" (public by default): unquoted parts fold to lower case, so a name that
+// needs quotes must be quoted (`public."Snap_2024_02"`, sqlident.Name.Quoted). A name
+// that does not parse is an error, never "no hold". See [HoldsBlockingName].
 func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
 	n, err := sqlident.Parse(table, "public")
 	if err != nil {
-		return nil, fmt.Errorf("retention: holds for %q: %w", table, err)
+		return nil, fmt.Errorf("retention: holds for %q (quote a name that has capitals, quotes, dots or spaces): %w", table, err)
+	}
+	return HoldsBlockingName(ctx, db, n, tenantIDs, at)
+}
+
+// HoldsBlockingName is [HoldsBlocking] for an exact name (as read from the catalog): a
+// partition is covered by holds on it and on its ancestors, matched by exact,
+// case-sensitive name. A hold without a tenant covers every tenant; a hold without a
+// table covers every table. When the schema is not installed there can be no holds and
+// the result is empty.
+func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []string, at time.Time) ([]Hold, error) {
+	if n.Schema == "" {
+		n.Schema = "public"
+	}
+	if err := sqlident.Check(n.Schema); err != nil {
+		return nil, fmt.Errorf("retention: holds for %s: schema: %w", n, err)
+	}
+	if err := sqlident.Check(n.Name); err != nil {
+		return nil, fmt.Errorf("retention: holds for %s: %w", n, err)
 	}
 	ok, err := installed(ctx, db)
 	if err != nil || !ok {

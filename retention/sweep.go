@@ -129,7 +129,7 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 		return nil, nil, err
 	}
 	tenants := sortedTenants(counts)
-	holds, err := HoldsBlocking(ctx, db, t.Key(), tenants, o.Now)
+	holds, err := HoldsBlockingName(ctx, db, t.Name, tenants, o.Now)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,9 +2,14 @@ package parquetio
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -110,7 +115,7 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 	}
 	if readErr == nil {
 		if err := rows.Err(); err != nil {
-			readErr = fmt.Errorf("parquetio: read export query: %w", err)
+			readErr = readError(ctx, err)
 		}
 	}
 	if b != nil && len(b.rows) > 0 && readErr == nil {
@@ -122,4 +127,22 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 		return 0, readErr
 	}
 	return res.total, res.err
+}
+
+// readError says why the export query's row stream ended early. pgx reports a backend
+// terminated mid-stream (pg_terminate_backend, a server restart) as the FATAL 57P0x
+// error when it read it, or as a bare "unexpected EOF" when the socket closed first;
+// both mean the connection is gone, which is what the caller needs to know.
+func readError(ctx context.Context, err error) error {
+	var pgErr *pgconn.PgError
+	var netErr net.Error
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("parquetio: read export query: cancelled (%v): %w", context.Cause(ctx), err)
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P"):
+		return fmt.Errorf("parquetio: read export query: the server terminated the connection (SQLSTATE %s: pg_terminate_backend, shutdown or restart); nothing was committed, re-run the export: %w", pgErr.Code, err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.As(err, &netErr):
+		return fmt.Errorf("parquetio: read export query: connection to the server lost or terminated mid-stream (pg_terminate_backend, a restart or the network); nothing was committed, re-run the export: %w", err)
+	}
+	return fmt.Errorf("parquetio: read export query: %w", err)
 }
