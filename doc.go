@@ -29,6 +29,37 @@
 //
 // # Users
 //
-// Services call the packages at startup; test suites use govtest; internal tools use
-// examples/govctl, a CLI over the same API.
+// Services call [Startup] (or the packages directly) at startup; test suites use govtest;
+// internal tools use examples/govctl, a CLI over the same API. examples/quickstart runs
+// the whole flow once on an embedded PostgreSQL: go run ./examples/quickstart.
+//
+// # Startup
+//
+// [Startup] is what a service runs before serving, with the migration directory embedded
+// in its binary:
+//
+//	//go:embed migrations
+//	var migrations embed.FS
+//
+//	sub, _ := fs.Sub(migrations, "migrations")
+//	rep, err := lsosgov.Startup(ctx, pool, lsosgov.StartupConfig{
+//		FS:     sub,
+//		Apply:  true,                     // or false: refuse to start while versions are pending
+//		Checks: integrity.SchemaChecks,   // optional: one catalog read
+//		Classification: lsosgov.ClassGate{Unclassified: true},
+//		Logger: logger,
+//	})
+//
+// It loads the directory and checks atlas.sum, checks the applied history (no dirty
+// revision, no applied file changed or missing), then applies the pending versions under
+// the migration advisory lock — ten replicas starting at once apply each version exactly
+// once — or, with Apply off, fails with [ErrPending] listing them. Then it runs the
+// selected schema-only integrity checks and the classification gate. A failure is a
+// [*StartupError] whose Phase says which step failed and whose Findings list what a
+// check found at or above [StartupConfig.FatalSeverity].
+//
+// When nothing is pending and no checks are selected, Startup costs one query (the
+// revisions table); checks add one catalog read, the classification gate another.
+// Data checks (orphans, duplicate snapshots) scan tables and belong on a schedule
+// (integrity.Run), not at startup.
 package lsosgov

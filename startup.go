@@ -1,0 +1,401 @@
+package lsosgov
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lsos/lsosgov/classify"
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/integrity"
+	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/migrate"
+)
+
+// DB is what Startup needs: a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn. The migration
+// executor holds a session-level advisory lock, so a transaction will not do.
+type DB = dbx.DB
+
+// Defaults for [StartupConfig].
+const (
+	DefaultApplyTimeout = 10 * time.Minute
+	DefaultCheckTimeout = 30 * time.Second
+)
+
+// Phase names the step of [Startup] that failed.
+type Phase string
+
+// The phases of Startup, in order.
+const (
+	PhaseConfig    Phase = "config"    // the StartupConfig is invalid
+	PhaseDirectory Phase = "directory" // the migration directory failed to load (checksums, names)
+	PhaseHistory   Phase = "history"   // the applied history does not match the directory, or a dirty revision
+	PhasePending   Phase = "pending"   // applying is off and versions are pending
+	PhaseMigrate   Phase = "migrate"   // applying a version failed, or the lock wait ran out
+	PhaseChecks    Phase = "checks"    // an integrity check failed or found a fatal problem
+	PhaseClassify  Phase = "classify"  // classification failed or the classification gate found a column
+)
+
+// Sentinel errors of Startup; match them with errors.Is on the returned error.
+var (
+	// ErrConfig: the StartupConfig is invalid.
+	ErrConfig = errors.New("lsosgov: invalid startup config")
+	// ErrPending: applying is off (StartupConfig.Apply false) and the database is behind.
+	ErrPending = errors.New("lsosgov: the database schema is behind the migration directory; apply the pending versions (govctl migrate up) or start with Apply on")
+	// ErrFindings: a check or the classification gate found a problem at or above the
+	// fatal severity.
+	ErrFindings = errors.New("lsosgov: startup checks found fatal problems")
+)
+
+// StartupError is the error Startup returns. Phase says which step failed; Pending lists
+// the pending versions (PhasePending); Findings the fatal findings (PhaseChecks,
+// PhaseClassify). Err is the cause; errors.Is/As see through it to the migrate,
+// integrity and classify errors (e.g. *migrate.HistoryError, migrate.ErrLockTimeout).
+type StartupError struct {
+	Phase    Phase
+	Pending  []string
+	Findings governance.Findings
+	Err      error
+}
+
+func (e *StartupError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lsosgov: startup failed in phase %s: %v", e.Phase, e.Err)
+	if len(e.Pending) > 0 {
+		fmt.Fprintf(&b, "; pending: %s", strings.Join(e.Pending, ", "))
+	}
+	for _, f := range e.Findings {
+		fmt.Fprintf(&b, "\n  %s", f.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *StartupError) Unwrap() error { return e.Err }
+
+// ClassGate is the classification gate of Startup. Each flag makes one kind of column
+// fatal; with both off (the zero value) classification does not run.
+type ClassGate struct {
+	// Unclassified fails startup when a column has no settled class (it would fall to
+	// the policy default): policy §5 says every column is classified.
+	Unclassified bool
+	// SensitiveUnannotated fails startup when a column is sensitive only by a name rule
+	// or sampling, with neither a policy class nor an lsos:class annotation: the class
+	// should be written down where reviewers see it (classify.Annotate does so).
+	SensitiveUnannotated bool
+	// Sample turns on value sampling (up to classify.Options.SampleSize rows per table).
+	// Off by default: at startup the gate reads only the catalog.
+	Sample bool
+}
+
+func (g ClassGate) enabled() bool { return g.Unclassified || g.SensitiveUnannotated }
+
+// StartupConfig configures [Startup]. Exactly one of FS and Dir is required; every other
+// field has a default.
+type StartupConfig struct {
+	// FS is the migration directory as a file system: an embed.FS (use fs.Sub for a
+	// sub-folder) or os.DirFS. It is loaded, parsed and checked against its atlas.sum on
+	// every call: about 90 ms for 200 versions on a 2-core machine (BENCHMARKS), which a
+	// service pays once per start. Callers that start often load it once and pass Dir.
+	FS fs.FS
+	// Dir is an already loaded directory (migrate.Load / migrate.LoadFS), for callers that
+	// load it once.
+	Dir *migrate.Dir
+
+	// Policy decides lock and statement timeouts, maintenance windows, check severities
+	// and classes; default governance.Default().
+	Policy *governance.Policy
+	// Logger receives one line per phase; nil discards.
+	Logger *slog.Logger
+	// Now is the clock: maintenance windows and the missing-partition check; default
+	// time.Now.
+	Now func() time.Time
+
+	// Apply applies pending versions under the migration advisory lock. When false,
+	// Startup fails fast with ErrPending listing the pending versions.
+	Apply bool
+	// Schema holds the revisions table (default migrate.DefaultSchema).
+	Schema string
+	// LockWait bounds the wait for another instance's migration lock (default
+	// migrate.DefaultLockWait).
+	LockWait time.Duration
+	// ApplyTimeout bounds reading the history and applying (default 10 minutes).
+	ApplyTimeout time.Duration
+
+	// Checks are the schema-only integrity checks to run after migrating (nil: none;
+	// integrity.SchemaChecks for all of them). They cost one catalog read
+	// (integrity.ReadCatalog, a single query over pg_catalog); data checks
+	// (integrity.DataChecks) scan tables and are rejected here: run them on a schedule.
+	Checks []integrity.Check
+	// ChecksOnlyAfterApply runs Checks only when this call applied a version, so a
+	// restart with nothing pending costs only the history read.
+	ChecksOnlyAfterApply bool
+	// FatalSeverity is the lowest severity of a check finding that fails startup
+	// (default governance.SeverityError). Lower findings are reported, not fatal.
+	FatalSeverity governance.Severity
+	// Classification is the classification gate (zero: off).
+	Classification ClassGate
+	// CheckTimeout bounds the checks and the classification together (default 30s).
+	CheckTimeout time.Duration
+}
+
+func (c StartupConfig) withDefaults() (StartupConfig, error) {
+	var errs []error
+	switch {
+	case c.FS == nil && c.Dir == nil:
+		errs = append(errs, errors.New("set FS (an embed.FS of the migration directory) or Dir"))
+	case c.FS != nil && c.Dir != nil:
+		errs = append(errs, errors.New("set FS or Dir, not both"))
+	}
+	if c.Policy == nil {
+		c.Policy = governance.Default()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Schema == "" {
+		c.Schema = migrate.DefaultSchema
+	}
+	if c.LockWait == 0 {
+		c.LockWait = migrate.DefaultLockWait
+	}
+	if c.ApplyTimeout == 0 {
+		c.ApplyTimeout = DefaultApplyTimeout
+	}
+	if c.CheckTimeout == 0 {
+		c.CheckTimeout = DefaultCheckTimeout
+	}
+	for name, d := range map[string]time.Duration{"LockWait": c.LockWait, "ApplyTimeout": c.ApplyTimeout, "CheckTimeout": c.CheckTimeout} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", name, d))
+		}
+	}
+	if c.FatalSeverity == 0 {
+		c.FatalSeverity = governance.SeverityError
+	}
+	if c.FatalSeverity < governance.SeverityInfo || c.FatalSeverity > governance.SeverityError {
+		errs = append(errs, fmt.Errorf("FatalSeverity %d is not info, warning or error", int(c.FatalSeverity)))
+	}
+	for i, ch := range c.Checks {
+		if ch == nil {
+			errs = append(errs, fmt.Errorf("Checks[%d] is nil", i))
+			continue
+		}
+		if slices.ContainsFunc(integrity.DataChecks, func(d integrity.Check) bool { return d.Name() == ch.Name() }) {
+			errs = append(errs, fmt.Errorf("Checks[%d] %s scans table data; Startup runs schema-only checks (integrity.SchemaChecks): run data checks on a schedule with integrity.Run", i, ch.Name()))
+		}
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// StartupReport says what Startup did.
+type StartupReport struct {
+	// Versions is the number of versions in the directory.
+	Versions int `json:"versions"`
+	// Applied lists the versions this call applied (none when another instance did, or
+	// nothing was pending).
+	Applied []migrate.Result `json:"applied"`
+	// Pending lists versions left pending (only with Apply off).
+	Pending []string `json:"pending,omitempty"`
+	// Checks says how each integrity check went (empty when none ran).
+	Checks []integrity.CheckRun `json:"checks,omitempty"`
+	// Findings are every finding of the checks and the classification gate, fatal or not.
+	Findings governance.Findings `json:"findings"`
+	// Fatal are the findings that failed startup.
+	Fatal governance.Findings `json:"fatal,omitempty"`
+	// Columns is the number of columns classified (0 when the gate is off).
+	Columns int `json:"columns,omitempty"`
+	// Phases holds the time each phase took.
+	Phases map[Phase]time.Duration `json:"phases"`
+	// Duration is the whole call.
+	Duration time.Duration `json:"duration"`
+}
+
+// Startup is what a service calls before serving: it loads the migration directory
+// (checksums in atlas.sum), checks the applied history against it (no dirty revision, no
+// applied file changed or missing), then applies pending versions under the migration
+// advisory lock (cfg.Apply) or fails with ErrPending listing them; then runs the
+// selected schema-only integrity checks and the classification gate.
+//
+// When nothing is pending and no checks are selected, the database cost is one query
+// (the revisions table); selected checks add one catalog read, the classification gate
+// one catalog read (plus sampling when ClassGate.Sample is on). Many replicas may call
+// Startup at once: each version is applied exactly once, by whichever holds the lock.
+//
+// On failure the report holds what was done so far and the error is a *StartupError.
+func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, error) {
+	start := time.Now()
+	rep := &StartupReport{Phases: map[Phase]time.Duration{}}
+	defer func() { rep.Duration = time.Since(start) }()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return rep, &StartupError{Phase: PhaseConfig, Err: err}
+	}
+	log := cfg.Logger
+
+	// Phase: directory.
+	t := time.Now()
+	dir := cfg.Dir
+	if dir == nil {
+		if dir, err = migrate.LoadFS(cfg.FS); err != nil {
+			return rep, &StartupError{Phase: PhaseDirectory, Err: err}
+		}
+	}
+	rep.Versions = len(dir.Versions)
+	rep.Phases[PhaseDirectory] = time.Since(t)
+
+	m, err := migrate.NewMigrator(db, dir, migrate.Config{
+		Schema: cfg.Schema, Policy: cfg.Policy, Logger: cfg.Logger, Now: cfg.Now, LockWait: cfg.LockWait,
+	})
+	if err != nil {
+		return rep, &StartupError{Phase: PhaseConfig, Err: err}
+	}
+
+	// Phase: history, then migrate or pending.
+	t = time.Now()
+	actx, cancel := context.WithTimeout(ctx, cfg.ApplyTimeout)
+	defer cancel()
+	if cfg.Apply {
+		res, err := m.Up(actx)
+		rep.Applied = res
+		rep.Phases[PhaseMigrate] = time.Since(t)
+		if err != nil {
+			var pe *migrate.PartialError
+			if errors.As(err, &pe) {
+				rep.Applied = pe.Applied
+			}
+			return rep, &StartupError{Phase: migratePhase(err), Err: err}
+		}
+		if len(res) > 0 {
+			log.Info("lsosgov: applied migrations", "versions", len(res), "last", res[len(res)-1].Version)
+		}
+	} else {
+		pending, err := m.Pending(actx)
+		rep.Phases[PhaseHistory] = time.Since(t)
+		if err != nil {
+			return rep, &StartupError{Phase: PhaseHistory, Err: err}
+		}
+		for _, v := range pending {
+			rep.Pending = append(rep.Pending, v.Version)
+		}
+		if len(pending) > 0 {
+			log.Error("lsosgov: schema is behind and applying is off", "pending", rep.Pending)
+			return rep, &StartupError{Phase: PhasePending, Pending: rep.Pending, Err: ErrPending}
+		}
+	}
+	cancel()
+
+	// Phase: checks and classification, under one budget.
+	cctx, cancel := context.WithTimeout(ctx, cfg.CheckTimeout)
+	defer cancel()
+	if len(cfg.Checks) > 0 && (!cfg.ChecksOnlyAfterApply || len(rep.Applied) > 0) {
+		t = time.Now()
+		ir, err := integrity.Run(cctx, db, cfg.Policy, integrity.Options{Checks: cfg.Checks, Now: cfg.Now, Logger: cfg.Logger})
+		rep.Phases[PhaseChecks] = time.Since(t)
+		if ir != nil {
+			rep.Checks = ir.Checks
+			rep.Findings = append(rep.Findings, ir.Findings...)
+		}
+		if err != nil {
+			return rep, &StartupError{Phase: PhaseChecks, Err: err}
+		}
+		if fatal := atLeast(ir.Findings, cfg.FatalSeverity); len(fatal) > 0 {
+			rep.Fatal = append(rep.Fatal, fatal...)
+			log.Error("lsosgov: integrity checks found fatal problems", "findings", len(fatal))
+			return rep, &StartupError{Phase: PhaseChecks, Findings: fatal, Err: ErrFindings}
+		}
+	}
+	if cfg.Classification.enabled() {
+		t = time.Now()
+		cat, err := classify.Classify(cctx, db, cfg.Policy, classify.Options{NoSampling: !cfg.Classification.Sample, Logger: cfg.Logger})
+		rep.Phases[PhaseClassify] = time.Since(t)
+		if err != nil {
+			return rep, &StartupError{Phase: PhaseClassify, Err: err}
+		}
+		rep.Columns = len(cat.Columns)
+		fatal := gateFindings(cfg.Policy, cat, cfg.Classification)
+		rep.Findings = append(rep.Findings, fatal...)
+		if len(fatal) > 0 {
+			rep.Fatal = append(rep.Fatal, fatal...)
+			log.Error("lsosgov: classification gate failed", "columns", len(fatal))
+			return rep, &StartupError{Phase: PhaseClassify, Findings: fatal, Err: ErrFindings}
+		}
+	}
+	rep.Findings.Sort()
+	log.Info("lsosgov: startup ok", "versions", rep.Versions, "applied", len(rep.Applied), "findings", len(rep.Findings))
+	return rep, nil
+}
+
+// migratePhase tells a history problem (nothing was run) from a failed apply.
+func migratePhase(err error) Phase {
+	var he *migrate.HistoryError
+	var de *migrate.DirtyError
+	var pe *migrate.PartialError
+	switch {
+	case errors.As(err, &pe):
+		return PhaseMigrate
+	case errors.As(err, &he), errors.As(err, &de), errors.Is(err, migrate.ErrHistory), errors.Is(err, migrate.ErrDirty):
+		return PhaseHistory
+	}
+	return PhaseMigrate
+}
+
+func atLeast(fs governance.Findings, min governance.Severity) governance.Findings {
+	var out governance.Findings
+	for _, f := range fs {
+		if f.Severity >= min {
+			out = append(out, f)
+		}
+	}
+	out.Sort()
+	return out
+}
+
+// gateFindings returns the columns the gate refuses, as findings. Every gate finding is
+// fatal: the gate flags are the configuration of what is fatal.
+func gateFindings(p *governance.Policy, cat *classify.Catalog, g ClassGate) governance.Findings {
+	var out governance.Findings
+	if g.Unclassified {
+		for _, f := range cat.Findings(p) {
+			if ownSchema(f.Object) {
+				continue
+			}
+			f.Severity = governance.SeverityError
+			out = append(out, f)
+		}
+	}
+	if g.SensitiveUnannotated {
+		for _, c := range cat.Columns {
+			if c.Class != governance.Sensitive || c.Source == classify.SourcePolicy || c.Source == classify.SourceAnnotation || ownSchema(c.Table) {
+				continue
+			}
+			out = append(out, governance.Finding{
+				Check:    governance.CheckUnclassifiedColumn,
+				Code:     "LS501",
+				Severity: governance.SeverityError,
+				Object:   c.Object(),
+				Message: fmt.Sprintf("sensitive by %s (%s) but not declared: add it to the policy's classes.columns or COMMENT ON COLUMN with %q (classify.Annotate writes it)",
+					c.Source, c.Reason, classify.TagPrefix+string(governance.Sensitive)),
+			})
+		}
+	}
+	out.Sort()
+	return out
+}
+
+// ownSchema reports whether a schema-qualified object is in one of the module's own
+// bookkeeping schemas (lsos_migrate, lsos_archive, …), which the gate leaves out as the
+// integrity checks do.
+func ownSchema(object string) bool { return strings.HasPrefix(object, "lsos_") }
