@@ -10,7 +10,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	amigrate "ariga.io/atlas/sql/migrate"
 )
 
 // VersionLayout is the time layout of a version: a UTC timestamp YYYYMMDDHHMMSS.
@@ -23,6 +26,38 @@ const SumFile = "atlas.sum"
 var fileRE = regexp.MustCompile(`^([0-9]{14})_([a-z0-9][a-z0-9_]*)\.(up|down)\.sql$`)
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+
+// matchFileName is fileRE.FindStringSubmatch without the regexp engine (it showed in
+// the start-up profile: every file of the directory is matched on every load). It
+// returns nil or {name, version, name part, "up"|"down"}, as the regexp would.
+func matchFileName(n string) []string {
+	var dir string
+	switch {
+	case strings.HasSuffix(n, ".up.sql"):
+		dir = "up"
+	case strings.HasSuffix(n, ".down.sql"):
+		dir = "down"
+	default:
+		return nil
+	}
+	stem := n[:len(n)-len(dir)-len("..sql")]
+	if len(stem) < 16 || stem[14] != '_' {
+		return nil
+	}
+	for i := 0; i < 14; i++ {
+		if stem[i] < '0' || stem[i] > '9' {
+			return nil
+		}
+	}
+	name := stem[15:]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' && i > 0) {
+			return nil
+		}
+	}
+	return []string{n, stem[:14], name, dir}
+}
 
 // Dir is a loaded, validated migration directory. Use [Load] for a path on disk and
 // [LoadFS] for any fs.FS (an embed.FS in a service).
@@ -49,13 +84,59 @@ type Version struct {
 // ID returns "<version>_<name>".
 func (v *Version) ID() string { return v.Version + "_" + v.Name }
 
-// File is one migration file, parsed.
+// File is one migration file. Loading reads it, checks its checksum and parses its
+// directive block; its statements are split with PostgreSQL's parser only when first
+// asked for ([File.Statements]), so that a service starting with every version applied
+// does not parse files it will not run.
 type File struct {
 	Name       string // base name, e.g. 20261126120000_add_reviews.up.sql
 	Bytes      []byte
 	Checksum   string // base64 SHA-256 of Bytes, as recorded in the revisions table
 	Directives Directives
-	Statements []Statement
+
+	path  string // for messages: the disk path when known
+	once  sync.Once
+	stmts []Statement
+	err   error
+}
+
+// Statements returns the file's statements, split by PostgreSQL's parser on the first
+// call (later calls return the same result; safe for concurrent use). The error is a
+// *[FileError] naming the file and line: a syntax error ([ErrSyntax]), or, in a
+// transactional file, a statement that cannot run inside its transaction (BEGIN/COMMIT,
+// CREATE INDEX CONCURRENTLY, VACUUM…). [Dir.Check] reports these for every file at once.
+func (f *File) Statements() ([]Statement, error) {
+	f.once.Do(func() {
+		path := f.path
+		if path == "" {
+			path = f.Name
+		}
+		stmts, err := splitStatements(path, f.Bytes)
+		if err == nil && !f.Directives.NoTransaction {
+			err = checkTxSafe(path, f.Bytes, stmts)
+		}
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.stmts = stmts
+	})
+	return f.stmts, f.err
+}
+
+// Check parses every file of the directory (see [File.Statements]) and returns the
+// first problem, in version order, forward file before rollback. Loading only checks
+// names, checksums and directives; tools that validate a directory (govctl migrate
+// verify, lint, CI) call Check so a broken file is reported before anything runs.
+func (d *Dir) Check() error {
+	for _, v := range d.Versions {
+		for _, f := range []*File{v.Up, v.Down} {
+			if _, err := f.Statements(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Path returns the file's path for messages: the disk path when known.
@@ -115,8 +196,10 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		return nil, &FileError{File: d.filePath(SumFile), Err: err}
 	}
 	byVersion := map[string]*Version{}
+	// The bytes read here also feed Atlas's sum, so each file is read once.
+	read := make([]amigrate.File, 0, len(names))
 	for _, n := range names {
-		m := fileRE.FindStringSubmatch(n)
+		m := matchFileName(n)
 		if m == nil {
 			return nil, &FileError{File: d.filePath(n), Err: ErrBadName}
 		}
@@ -135,6 +218,7 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migrate: read %s: %w", d.filePath(n), err)
 		}
+		read = append(read, amigrate.NewLocalFile(n, b))
 		f, err := parseFile(d.filePath(n), n, b, ts)
 		if err != nil {
 			return nil, err
@@ -156,7 +240,7 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		d.Versions = append(d.Versions, v)
 	}
 	sort.Slice(d.Versions, func(i, j int) bool { return d.Versions[i].Version < d.Versions[j].Version })
-	if err := d.checkSum(names, sum); err != nil {
+	if err := d.checkSum(read, sum); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -178,20 +262,13 @@ func sqlFiles(fsys fs.FS) ([]string, error) {
 	return names, nil
 }
 
+// parseFile reads what loading needs: the directive block and the checksum. Statements
+// are split later, on demand ([File.Statements]).
 func parseFile(path, name string, b []byte, ts time.Time) (*File, error) {
 	dirs, err := parseDirectives(path, b, ts)
 	if err != nil {
 		return nil, err
 	}
-	stmts, err := splitStatements(path, b)
-	if err != nil {
-		return nil, err
-	}
-	if !dirs.NoTransaction {
-		if err := checkTxSafe(path, b, stmts); err != nil {
-			return nil, err
-		}
-	}
 	h := sha256.Sum256(b)
-	return &File{Name: name, Bytes: b, Checksum: base64.StdEncoding.EncodeToString(h[:]), Directives: dirs, Statements: stmts}, nil
+	return &File{Name: name, Bytes: b, Checksum: base64.StdEncoding.EncodeToString(h[:]), Directives: dirs, path: path}, nil
 }

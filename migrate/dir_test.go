@@ -44,7 +44,10 @@ func TestLoadSampleLSOS(t *testing.T) {
 	if d.Versions[0].NoTransaction {
 		t.Errorf("%s: unexpected no-transaction", d.Versions[0].ID())
 	}
-	first := d.Versions[0].Up.Statements
+	first, err := d.Versions[0].Up.Statements()
+	if err != nil {
+		t.Fatalf("first file: %v", err)
+	}
 	if len(first) != 5 { // 3 CREATE TABLE + COMMENT + CREATE INDEX
 		t.Fatalf("first file: got %d statements, want 5: %+v", len(first), first)
 	}
@@ -122,22 +125,33 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 		hash  bool
 		err   error
 		file  string
+		lazy  bool // found when statements are parsed (Check, Up), not by Load
 	}{
-		{"missing rollback", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;"}), true, ErrMissingRollback, "20260102000000_b.up.sql"},
-		{"duplicate version", with(map[string]string{"20260101000000_z.up.sql": "SELECT 1;", "20260101000000_z.down.sql": "SELECT 1;"}), true, ErrDuplicateVersion, "20260101000000_z"},
-		{"bad name", with(map[string]string{"2026_b.up.sql": "SELECT 1;"}), true, ErrBadName, "2026_b.up.sql"},
-		{"bad timestamp", with(map[string]string{"20261399000000_b.up.sql": "SELECT 1;"}), true, ErrBadName, "20261399000000_b.up.sql"},
-		{"syntax", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;\nCREAT TABLE x();", "20260102000000_b.down.sql": "SELECT 1;"}), true, ErrSyntax, "20260102000000_b.up.sql:2"},
-		{"unknown directive", with(map[string]string{"20260102000000_b.up.sql": "-- lsos:no-transactions\nSELECT 1;", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:1"},
-		{"commit in transactional file", with(map[string]string{"20260102000000_b.up.sql": "CREATE TABLE b (id int);\nCOMMIT;\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:2"},
-		{"concurrent index without no-transaction", with(map[string]string{"20260102000000_b.up.sql": "-- builds an index\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "lsos:no-transaction"},
-		{"late directive", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;\n-- lsos:no-transaction\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:2"},
+		{"missing rollback", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;"}), true, ErrMissingRollback, "20260102000000_b.up.sql", false},
+		{"duplicate version", with(map[string]string{"20260101000000_z.up.sql": "SELECT 1;", "20260101000000_z.down.sql": "SELECT 1;"}), true, ErrDuplicateVersion, "20260101000000_z", false},
+		{"bad name", with(map[string]string{"2026_b.up.sql": "SELECT 1;"}), true, ErrBadName, "2026_b.up.sql", false},
+		{"bad timestamp", with(map[string]string{"20261399000000_b.up.sql": "SELECT 1;"}), true, ErrBadName, "20261399000000_b.up.sql", false},
+		{"syntax", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;\nCREAT TABLE x();", "20260102000000_b.down.sql": "SELECT 1;"}), true, ErrSyntax, "20260102000000_b.up.sql:2", true},
+		{"unknown directive", with(map[string]string{"20260102000000_b.up.sql": "-- lsos:no-transactions\nSELECT 1;", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:1", false},
+		{"commit in transactional file", with(map[string]string{"20260102000000_b.up.sql": "CREATE TABLE b (id int);\nCOMMIT;\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:2", true},
+		{"concurrent index without no-transaction", with(map[string]string{"20260102000000_b.up.sql": "-- builds an index\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "lsos:no-transaction", true},
+		{"late directive", with(map[string]string{"20260102000000_b.up.sql": "SELECT 1;\n-- lsos:no-transaction\n", "20260102000000_b.down.sql": "SELECT 1;"}), true, nil, "20260102000000_b.up.sql:2", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := LoadFS(fstestFS(c.files, c.hash))
+			d, err := LoadFS(fstestFS(c.files, c.hash))
+			if c.lazy {
+				if err != nil {
+					t.Fatalf("Load parsed statements eagerly: %v", err)
+				}
+				err = d.Check()
+			}
 			if err == nil {
-				t.Fatal("Load accepted the directory")
+				t.Fatal("the directory was accepted")
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Errorf("error %v (%T) is not a *FileError", err, err)
 			}
 			if c.err != nil && !errors.Is(err, c.err) {
 				t.Errorf("error %v, want %v", err, c.err)
@@ -196,8 +210,8 @@ ALTER TABLE reviews DROP COLUMN author_name;
 	if v.Breaking == nil || v.Breaking.Flag != "new_reviews" || v.Breaking.Phase != "contract" {
 		t.Errorf("breaking: %+v", v.Breaking)
 	}
-	if len(v.Up.Statements) != 1 || v.Up.Statements[0].Line != 11 {
-		t.Errorf("statements: %+v", v.Up.Statements)
+	if st, err := v.Up.Statements(); err != nil || len(st) != 1 || st[0].Line != 11 {
+		t.Errorf("statements: %+v, %v", st, err)
 	}
 	for _, bad := range []string{
 		"-- lsos:lock_timeout soon", "-- lsos:allow no-such-check reason=\"x\"", "-- lsos:allow lock-risk",

@@ -14,9 +14,13 @@
 // Loading fails with a [*FileError] naming the file for a missing rollback
 // ([ErrMissingRollback]), a duplicate version ([ErrDuplicateVersion]), a bad name
 // ([ErrBadName]), a file missing from the sum ([ErrNotInSum]), a sum entry whose file is
-// gone ([ErrRemovedFromDir]), an edited file ([ErrChecksumMismatch]) or a syntax error
-// ([ErrSyntax]). Files are split into statements by PostgreSQL's own parser
-// (pg_query), each with its line number.
+// gone ([ErrRemovedFromDir]), an edited file ([ErrChecksumMismatch]) or a bad directive.
+// Files are split into statements by PostgreSQL's own parser (pg_query), each with its
+// line number, lazily: on first use ([File.Statements]), since a service starting with
+// every version applied needs none of them. A syntax error ([ErrSyntax]) or a statement
+// a transactional file cannot run (BEGIN/COMMIT, CREATE INDEX CONCURRENTLY…) is still
+// refused before anything runs: [Migrator.UpTo] and [Migrator.Down] parse every file of
+// the run first, and [Dir.Check] (called by [Migrator.Verify] and govctl) parses them all.
 //
 // # Directives
 //

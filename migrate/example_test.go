@@ -91,7 +91,8 @@ func ExampleNew() {
 func ExampleVersion_directives() {
 	dir, _ := migrate.LoadFS(lsos.Migrations())
 	v := dir.Lookup("20260106000000")
-	fmt.Println(v.ID(), "no-transaction:", v.NoTransaction, "statements:", len(v.Up.Statements))
+	stmts, err := v.Up.Statements() // parsed on first use
+	fmt.Println(v.ID(), "no-transaction:", v.NoTransaction, "statements:", len(stmts), err)
 	// Output:
-	// 20260106000000_reviews_published_index no-transaction: true statements: 1
+	// 20260106000000_reviews_published_index no-transaction: true statements: 1 <nil>
 }

@@ -139,6 +139,14 @@ func (m *Migrator) UpTo(ctx context.Context, target string) ([]Result, error) {
 		if err != nil {
 			return err
 		}
+		// Statements are parsed lazily; parse every pending file before the first one
+		// runs, so a syntax error or a COMMIT in a transactional file refuses the whole
+		// run, as a load-time error would, instead of stopping it half way.
+		for _, v := range pending {
+			if _, err := v.Up.Statements(); err != nil {
+				return err
+			}
+		}
 		for _, v := range pending {
 			note, err := m.windowCheck(v)
 			if err == nil {
@@ -302,7 +310,11 @@ func setTimeouts(ctx context.Context, db DB, lockT, stmtT time.Duration, local b
 
 // run executes a file's statements on db, reporting progress.
 func (m *Migrator) run(ctx context.Context, db DB, v *Version, f *File, dir Direction) (int, error) {
-	for i, st := range f.Statements {
+	stmts, err := f.Statements()
+	if err != nil {
+		return 0, err
+	}
+	for i, st := range stmts {
 		start := time.Now()
 		var err error
 		if m.hook != nil {
@@ -313,15 +325,19 @@ func (m *Migrator) run(ctx context.Context, db DB, v *Version, f *File, dir Dire
 		if err != nil {
 			return i, &StatementError{Version: v.Version, File: f.Name, Index: i, Line: st.Line, Err: err}
 		}
-		m.emit(Event{Kind: EventStatement, Direction: dir, Version: v.Version, Name: v.Name, Statement: i, Total: len(f.Statements), Duration: time.Since(start)})
+		m.emit(Event{Kind: EventStatement, Direction: dir, Version: v.Version, Name: v.Name, Statement: i, Total: len(stmts), Duration: time.Since(start)})
 	}
-	return len(f.Statements), nil
+	return len(stmts), nil
 }
 
 // apply runs one forward file and records it.
 func (m *Migrator) apply(ctx context.Context, conn *pgx.Conn, v *Version, note string) (Result, error) {
-	m.emit(Event{Kind: EventStart, Direction: Up, Version: v.Version, Name: v.Name, Total: len(v.Up.Statements)})
-	res := Result{Version: v.Version, Name: v.Name, Direction: Up, Kind: kindOf(v.Up), Statements: len(v.Up.Statements), Note: note}
+	stmts, err := v.Up.Statements()
+	if err != nil {
+		return Result{Version: v.Version, Name: v.Name, Direction: Up, Kind: kindOf(v.Up), Note: note}, err
+	}
+	m.emit(Event{Kind: EventStart, Direction: Up, Version: v.Version, Name: v.Name, Total: len(stmts)})
+	res := Result{Version: v.Version, Name: v.Name, Direction: Up, Kind: kindOf(v.Up), Statements: len(stmts), Note: note}
 	lockT, stmtT := m.timeouts(v.Up)
 	start := time.Now()
 	if res.Kind == KindTransactional {
@@ -412,6 +428,18 @@ func (m *Migrator) Down(ctx context.Context, to string) ([]Result, error) {
 			}
 		}
 		sort.Slice(revs, func(i, j int) bool { return revs[i].Version > revs[j].Version })
+		// Parse every rollback file first (statements are parsed lazily), so a broken
+		// one refuses the run before anything is rolled back.
+		for _, r := range revs {
+			if to != "0" && r.Version <= to {
+				break
+			}
+			if v := m.dir.Lookup(r.Version); v != nil {
+				if _, err := v.Down.Statements(); err != nil {
+					return err
+				}
+			}
+		}
 		for _, r := range revs {
 			if to != "0" && r.Version <= to {
 				break
@@ -434,8 +462,12 @@ func (m *Migrator) Down(ctx context.Context, to string) ([]Result, error) {
 }
 
 func (m *Migrator) rollback(ctx context.Context, conn *pgx.Conn, v *Version) (Result, error) {
-	m.emit(Event{Kind: EventStart, Direction: Down, Version: v.Version, Name: v.Name, Total: len(v.Down.Statements)})
-	res := Result{Version: v.Version, Name: v.Name, Direction: Down, Kind: kindOf(v.Down), Statements: len(v.Down.Statements)}
+	stmts, err := v.Down.Statements()
+	if err != nil {
+		return Result{Version: v.Version, Name: v.Name, Direction: Down, Kind: kindOf(v.Down)}, err
+	}
+	m.emit(Event{Kind: EventStart, Direction: Down, Version: v.Version, Name: v.Name, Total: len(stmts)})
+	res := Result{Version: v.Version, Name: v.Name, Direction: Down, Kind: kindOf(v.Down), Statements: len(stmts)}
 	lockT, stmtT := m.timeouts(v.Down)
 	start := time.Now()
 	if res.Kind == KindTransactional {

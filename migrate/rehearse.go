@@ -135,7 +135,8 @@ func Rehearse(ctx context.Context, dir *Dir, opts RehearseOptions) (*Rehearsal, 
 		if i == 0 {
 			clear(held)
 		}
-		st := f.Statements[i]
+		stmts, _ := f.Statements() // already parsed without error: run is calling us
+		st := stmts[i]
 		r, err := measure(ctx, db, sampler, st.SQL, opts.SampleEvery, held)
 		r.Index, r.Line, r.SQL = i, st.Line, st.SQL
 		cur.Statements = append(cur.Statements, r)

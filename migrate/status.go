@@ -83,10 +83,15 @@ func (m *Migrator) Pending(ctx context.Context) ([]*Version, error) {
 	return m.plan(ctx, m.db, revs, "")
 }
 
-// Verify checks the applied history against the directory: no dirty revision, no
-// applied file changed or missing, no pending version older than the newest applied one
-// (unless AllowOutOfOrder). Pending versions are not an error. It changes nothing.
+// Verify checks the directory's files ([Dir.Check]: every file parses, transactional
+// files are transaction-safe) and the applied history against the directory: no dirty
+// revision, no applied file changed or missing, no pending version older than the newest
+// applied one (unless AllowOutOfOrder). Pending versions are not an error. It changes
+// nothing.
 func (m *Migrator) Verify(ctx context.Context) error {
+	if err := m.dir.Check(); err != nil {
+		return err
+	}
 	_, err := m.Pending(ctx)
 	return err
 }

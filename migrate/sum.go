@@ -87,10 +87,12 @@ func readSum(fsys fs.FS) (amigrate.HashFile, error) {
 	return hf, nil
 }
 
-// checkSum compares the directory with atlas.sum and names the first file that differs:
-// a file missing from the sum, an entry whose file is gone, or an edited file.
-func (d *Dir) checkSum(names []string, sum amigrate.HashFile) error {
-	want, err := atlasDir{FS: d.fsys}.Checksum()
+// checkSum compares the directory's files (as already read by load, in sqlFiles order)
+// with atlas.sum and names the first file that differs: a file missing from the sum, an
+// entry whose file is gone, or an edited file. The sum is computed by Atlas's own
+// NewHashFile, so it is the same as atlasDir.Checksum without reading the files again.
+func (d *Dir) checkSum(files []amigrate.File, sum amigrate.HashFile) error {
+	want, err := amigrate.NewHashFile(files)
 	if err != nil {
 		return fmt.Errorf("migrate: compute checksums: %w", err)
 	}

@@ -100,7 +100,11 @@ func migrateHash(e *env, args []string) error {
 	if err := migrate.Hash(*dir); err != nil {
 		return usagef("%v", err)
 	}
-	if _, err := migrate.Load(*dir); err != nil {
+	d, err := migrate.Load(*dir)
+	if err == nil {
+		err = d.Check() // Load parses statements lazily; report every static problem now
+	}
+	if err != nil {
 		return fmt.Errorf("hashed, but the directory is still invalid: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "updated %s/%s\n", *dir, migrate.SumFile)
@@ -139,6 +143,11 @@ func migrateDB(ctx context.Context, e *env, sub string, args []string) error {
 		return usagef("migrate %s: unexpected argument %q", sub, pos[0])
 	}
 	d, err := migrate.Load(*dir)
+	if err == nil {
+		// Load parses statements lazily; a command-line run checks every file up front
+		// so a broken file is a usage error (exit 2) whatever the subcommand.
+		err = d.Check()
+	}
 	if err != nil {
 		return usagef("%v", err)
 	}
