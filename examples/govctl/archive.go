@@ -115,9 +115,14 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	pr := progressFor(e.stderr)
 	rep, err := archive.Run(ctx, pool, bucket, e.policy, archive.Options{
 		Tables: strings.Split(*tables, ","), Prefix: f.prefix, Now: clock, DryRun: *dry, KeepDetached: *keep,
+		Progress: func(ev archive.Event) {
+			pr.Printf("archive: %s %s, %d row(s) %s", ev.Partition, ev.Step, ev.Rows, ev.Detail)
+		},
 	})
+	pr.Done()
 	if rep != nil {
 		if e.format == "json" {
 			enc := json.NewEncoder(e.stdout)

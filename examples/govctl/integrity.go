@@ -69,7 +69,12 @@ func runIntegrity(ctx context.Context, e *env, args []string) error {
 		return usagef("integrity check: --database-url: %v", err)
 	}
 	defer pool.Close()
+	pr := progressFor(e.stderr)
+	opts.Progress = func(ev integrity.Event) {
+		pr.Printf("integrity: %s %s %d/%d", ev.Check, ev.Object, ev.Done, ev.Total)
+	}
 	rep, runErr := integrity.Run(ctx, pool, e.policy, opts)
+	pr.Done()
 	if errors.Is(runErr, integrity.ErrUnknownTable) {
 		return usagef("integrity check: --tables: %v", runErr)
 	}

@@ -97,6 +97,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	rest := fs.Args()
+	// Help comes before format checks, policy loading and the command's own flags, so it
+	// works whatever else is on the command line.
+	if topic, sub, ok := helpRequest(rest); ok {
+		return exitCode(printHelp(stdout, topic, sub), stderr)
+	}
 	if len(rest) == 0 || rest[0] == "help" {
 		printUsage(stdout, fs, cmds)
 		if len(rest) == 0 {

@@ -63,7 +63,13 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 	if err := retention.Install(ctx, conn); err != nil {
 		return err
 	}
-	ob, err := retention.NewOffboarder(conn, e.policy, retention.OffboardConfig{Actor: actor(*by), Now: func() time.Time { return now }, BatchSize: *batch})
+	pr := progressFor(e.stderr)
+	defer pr.Done()
+	ob, err := retention.NewOffboarder(conn, e.policy, retention.OffboardConfig{Actor: actor(*by), Now: func() time.Time { return now }, BatchSize: *batch,
+		AfterBatch: func(table string, batch int, rows int64) error {
+			pr.Printf("offboard %s: %s batch %d, %d row(s)", *stage, table, batch, rows)
+			return nil
+		}})
 	if err != nil {
 		return err
 	}
@@ -105,6 +111,7 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 		return w.Flush()
 	}
 	res, err := ob.HardDelete(ctx, *tenant)
+	pr.Done()
 	if err != nil {
 		return err
 	}
