@@ -167,6 +167,12 @@ func migrateDB(ctx context.Context, e *env, sub string, args []string) error {
 		}
 		cfg.Now = func() time.Time { return now }
 	}
+	// On a terminal, a status line follows the statements of the version being run.
+	pr := progressFor(e.stderr)
+	defer pr.Done()
+	cfg.Progress = func(ev migrate.Event) {
+		pr.Printf("migrate: %s %s_%s %s, statement %d/%d", ev.Direction, ev.Version, ev.Name, ev.Kind, ev.Statement+1, ev.Total)
+	}
 	pool, err := pgxpool.New(ctx, e.databaseURL)
 	if err != nil {
 		return usagef("migrate %s: --database-url: %v", sub, err)
