@@ -101,6 +101,14 @@ func (e *Env) withDefaults() *Env {
 }
 
 // catalog returns the shared snapshot or reads one.
+// prepare is every check's first step: defaults filled in, and the catalog snapshot read
+// once per run (shared by all schema checks through the Env).
+func (e *Env) prepare(ctx context.Context, db DB) (*Env, *Catalog, error) {
+	e = e.withDefaults()
+	cat, err := e.catalog(ctx, db)
+	return e, cat, err
+}
+
 func (e *Env) catalog(ctx context.Context, db DB) (*Catalog, error) {
 	if e.Catalog != nil {
 		return e.Catalog, nil
@@ -135,6 +143,17 @@ func (e *Env) selectedName(n sqlident.Name) bool {
 		}
 	}
 	return false
+}
+
+// selectedTables returns the tables and partitions in the table filter.
+func (e *Env) selectedTables(cat *Catalog) []*Table {
+	var out []*Table
+	for _, t := range cat.Tables {
+		if e.selected(cat, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // checkedTables returns the top-level (non-partition) tables selected for checking.

@@ -22,16 +22,12 @@ func (InvalidIndex) Code() string { return CodeInvalidIndex }
 
 // Run checks every selected table and partition.
 func (c InvalidIndex) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env = env.withDefaults()
-	cat, err := env.catalog(ctx, db)
+	env, cat, err := env.prepare(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	var out governance.Findings
-	for _, t := range cat.Tables {
-		if !env.selected(cat, t) {
-			continue
-		}
+	for _, t := range env.selectedTables(cat) {
 		for _, ix := range t.Indexes {
 			if ix.Valid {
 				continue

@@ -25,8 +25,7 @@ func (TenantIsolation) Code() string { return CodeTenantNoRootFK }
 
 // Run checks every selected tenant-owned table.
 func (c TenantIsolation) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env = env.withDefaults()
-	cat, err := env.catalog(ctx, db)
+	env, cat, err := env.prepare(ctx, db)
 	if err != nil {
 		return nil, err
 	}
