@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/archive"
@@ -73,17 +72,6 @@ func (f *archiveFlags) bucket(ctx context.Context) (*blob.Bucket, error) {
 	return b, nil
 }
 
-func archivePool(ctx context.Context, e *env, what string) (*pgxpool.Pool, error) {
-	if e.databaseURL == "" {
-		return nil, usagef("%s: no database: set --database-url or $DATABASE_URL", what)
-	}
-	p, err := pgxpool.New(ctx, e.databaseURL)
-	if err != nil {
-		return nil, usagef("%s: --database-url: %v", what, err)
-	}
-	return p, nil
-}
-
 func archiveRun(ctx context.Context, e *env, args []string) error {
 	const usage = "archive run --table T[,T2] --store URL [--now T] [--dry-run] [--keep-detached]"
 	f := newArchiveFlags("run")
@@ -110,7 +98,7 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer bucket.Close()
-	pool, err := archivePool(ctx, e, "archive run")
+	pool, err := openPool(ctx, e, "archive run")
 	if err != nil {
 		return err
 	}
@@ -192,7 +180,7 @@ func archiveList(ctx context.Context, e *env, args []string) error {
 			out.Archives = append(out.Archives, archiveListEntry{m.ID, m.Table, m.Partition, archiveTime(m.From), archiveTime(m.To), m.Rows, m.Bytes, m.SHA256, m.Object})
 		}
 	} else {
-		pool, err := archivePool(ctx, e, "archive list")
+		pool, err := openPool(ctx, e, "archive list")
 		if err != nil {
 			return err
 		}
@@ -227,7 +215,7 @@ func archiveRestore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer bucket.Close()
-	pool, err := archivePool(ctx, e, "archive restore")
+	pool, err := openPool(ctx, e, "archive restore")
 	if err != nil {
 		return err
 	}
@@ -258,7 +246,7 @@ func archiveVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer bucket.Close()
-	pool, err := archivePool(ctx, e, "archive verify")
+	pool, err := openPool(ctx, e, "archive verify")
 	if err != nil {
 		return err
 	}

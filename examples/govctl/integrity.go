@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/integrity"
 )
@@ -61,12 +59,9 @@ func runIntegrity(ctx context.Context, e *env, args []string) error {
 		}
 		opts.Now = func() time.Time { return now }
 	}
-	if e.databaseURL == "" {
-		return usagef("integrity check: no database: pass --database-url or set DATABASE_URL")
-	}
-	pool, err := pgxpool.New(ctx, e.databaseURL)
+	pool, err := openPool(ctx, e, "integrity check")
 	if err != nil {
-		return usagef("integrity check: --database-url: %v", err)
+		return err
 	}
 	defer pool.Close()
 	pr := progressFor(e.stderr)

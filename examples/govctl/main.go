@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lsos/lsosgov/governance"
 )
 
@@ -162,4 +164,17 @@ func printUsage(w io.Writer, fs *flag.FlagSet, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nexit codes: 0 ok, 1 error findings or failed operation, 2 bad usage or input")
+}
+
+// openPool opens a pool on --database-url, or says, as bad usage, that none was given or
+// that it does not parse.
+func openPool(ctx context.Context, e *env, what string) (*pgxpool.Pool, error) {
+	if e.databaseURL == "" {
+		return nil, usagef("%s: no database: set --database-url or $DATABASE_URL", what)
+	}
+	p, err := pgxpool.New(ctx, e.databaseURL)
+	if err != nil {
+		return nil, usagef("%s: --database-url: %v", what, err)
+	}
+	return p, nil
 }

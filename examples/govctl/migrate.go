@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/lsos/lsosgov/migrate"
 )
 
@@ -173,9 +171,9 @@ func migrateDB(ctx context.Context, e *env, sub string, args []string) error {
 	cfg.Progress = func(ev migrate.Event) {
 		pr.Printf("migrate: %s %s_%s %s, statement %d/%d", ev.Direction, ev.Version, ev.Name, ev.Kind, ev.Statement+1, ev.Total)
 	}
-	pool, err := pgxpool.New(ctx, e.databaseURL)
+	pool, err := openPool(ctx, e, "migrate "+sub)
 	if err != nil {
-		return usagef("migrate %s: --database-url: %v", sub, err)
+		return err
 	}
 	defer pool.Close()
 	m, err := migrate.NewMigrator(pool, d, cfg)
