@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -196,10 +197,11 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		return nil, &FileError{File: d.filePath(SumFile), Err: err}
 	}
 	byVersion := map[string]*Version{}
-	// The bytes read here also feed Atlas's sum, so each file is read once.
-	read := make([]amigrate.File, 0, len(names))
-	for _, n := range names {
+	stamps := make([]time.Time, len(names))
+	matches := make([][]string, len(names))
+	for i, n := range names {
 		m := matchFileName(n)
+		matches[i] = m
 		if m == nil {
 			return nil, &FileError{File: d.filePath(n), Err: ErrBadName}
 		}
@@ -207,6 +209,7 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		if err != nil {
 			return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is not a valid timestamp YYYYMMDDHHMMSS", ErrBadName, m[1])}
 		}
+		stamps[i] = ts
 		v := byVersion[m[1]]
 		if v == nil {
 			v = &Version{Version: m[1], Name: m[2], Time: ts}
@@ -214,15 +217,18 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		} else if v.Name != m[2] {
 			return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is also used by %s_%s; give one of them a new version (govctl migrate new)", ErrDuplicateVersion, m[1], m[1], v.Name)}
 		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, fmt.Errorf("migrate: read %s: %w", d.filePath(n), err)
-		}
-		read = append(read, amigrate.NewLocalFile(n, b))
-		f, err := parseFile(d.filePath(n), n, b, ts)
-		if err != nil {
-			return nil, err
-		}
+	}
+	parsed, err := d.readFiles(names, stamps)
+	if err != nil {
+		return nil, err
+	}
+	// The bytes read here also feed Atlas's sum, so each file is read once.
+	read := make([]amigrate.File, len(names))
+	for i, n := range names {
+		f := parsed[i]
+		read[i] = amigrate.NewLocalFile(n, f.Bytes)
+		m := matches[i]
+		v := byVersion[m[1]]
 		if m[3] == "up" {
 			v.Up = f
 			v.Directives = f.Directives
@@ -244,6 +250,53 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// readFiles reads and parses (directives, checksum) the named files, spread over the
+// CPUs: it is most of a service's start-up when every version is already applied
+// (BENCHMARKS.md, startup-noop-load), and each file is independent. The first error in
+// name order is returned, as a sequential read would.
+func (d *Dir) readFiles(names []string, stamps []time.Time) ([]*File, error) {
+	files := make([]*File, len(names))
+	errs := make([]error, len(names))
+	work := func(i int) {
+		n := names[i]
+		b, err := fs.ReadFile(d.fsys, n)
+		if err != nil {
+			errs[i] = fmt.Errorf("migrate: read %s: %w", d.filePath(n), err)
+			return
+		}
+		files[i], errs[i] = parseFile(d.filePath(n), n, b, stamps[i])
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(names)/32)
+	if os.Getenv("XSEQ") != "" {
+		workers = 1
+	} // small directories: not worth a goroutine
+	if workers <= 1 {
+		for i := range names {
+			if work(i); errs[i] != nil {
+				return nil, errs[i]
+			}
+		}
+		return files, nil
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(names); i += workers {
+				work(i)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
 }
 
 // sqlFiles lists the *.sql files at the root of fsys, sorted as Atlas sorts them.

@@ -38,6 +38,9 @@
 //     same rows into the same table definition.
 //   - integrity: the orphaned-rows and duplicate-snapshots checks against the
 //     hand-written anti-join and GROUP BY … HAVING.
+//   - integrity-sample: every integrity check on the sample LSOS schema grown to 10M
+//     ranking snapshot rows (full scale), against the GROUP BY over the snapshot
+//     natural key (no target; it shows what a full nightly check costs).
 //   - classify: classify.Classify on a schema whose tables hold 100x more rows,
 //     against the same call on the small schema.
 //   - hard-delete: retention's batched tenant hard delete over 10 tables against one

@@ -20,7 +20,7 @@ import (
 )
 
 // Measurements are the names --only accepts, in the order they run.
-var Measurements = []string{"startup", "archive", "restore", "integrity", "classify", "hard-delete", "review"}
+var Measurements = []string{"startup", "archive", "restore", "integrity", "integrity-sample", "classify", "hard-delete", "review"}
 
 // Config configures a run of the driver.
 type Config struct {
@@ -107,6 +107,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"archive", e.benchArchive},
 		{"restore", e.benchRestore},
 		{"integrity", e.benchIntegrity},
+		{"integrity-sample", e.benchSampleCheck},
 		{"classify", e.benchClassify},
 		{"hard-delete", e.benchHardDelete},
 		{"review", e.benchReview},

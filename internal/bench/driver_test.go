@@ -49,7 +49,7 @@ func TestDriverSmall(t *testing.T) {
 	want := []string{
 		"startup-noop", "startup-noop-load", "up-noop", "archive-export-vs-copy", "archive-export-vs-pg_dump", "archive-export-size-vs-pg_dump",
 		"archive-export-peak-rss@10k", "archive-export-peak-rss@50k", "archive-export-rss-flat", "restore-vs-copy-from",
-		"integrity-orphans", "integrity-duplicates", "classify-growth", "tenant-hard-delete", "migration-review",
+		"integrity-orphans", "integrity-duplicates", "integrity-sample-full-check", "classify-growth", "tenant-hard-delete", "migration-review",
 	}
 	var got []string
 	for _, r := range rep.Results {
