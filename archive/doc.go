@@ -54,15 +54,40 @@
 // # Retrieval
 //
 // [Restore] loads an archive into a new table, or re-attaches it with its original bounds,
-// checking the checksum before loading and the row count after, in one transaction.
+// checking the checksum before loading and the row count after, in one transaction. A
+// new table gets the partition's indexes from the manifest, built after the load and
+// named after the table ([Target.NoIndexes] turns this off); a re-attached partition
+// gets the parent's indexes from the ATTACH.
 // [Open] streams the rows for read-only tools; [Verify] re-checks an object.
 //
 // # pg_partman
 //
-// Parents managed by pg_partman are ordinary declarative partitioned tables to this
-// package: it only detaches and drops ranges that retention made eligible, so leave
-// pg_partman's own retention unset (retention = NULL in part_config) and let it keep
-// creating future partitions. A partition that pg_partman (or anyone) dropped before it
-// was exported is reported as "partition does not exist" and skipped; one dropped after
-// its export is already safe in the store.
+// Parents managed by pg_partman (4.x with p_type 'native', 5.x with 'range') are archived
+// like any declarative partitioned table, without fighting pg_partman's maintenance:
+//
+//   - Eligibility comes from package retention, which blocks pg_partman's default
+//     partition (it has no bounded range) and never sees its template table (not a
+//     partition of the parent); naming either in [Options.Partitions] is an error.
+//   - The detach takes pg_partman's maintenance lock (the advisory lock run_maintenance
+//     tries first) while it changes the parent: a maintenance round that starts meanwhile
+//     skips, as pg_partman does when another round runs, and a running one is waited for
+//     (reported once as "waiting for pg_partman maintenance to finish"). The lock is held
+//     for the detach only, never during the export.
+//   - run_maintenance afterwards creates partitions ahead of the newest one and never
+//     re-creates the archived months; a second [Run] finds nothing to do.
+//   - pg_partman's own retention (part_config.retention) would remove partitions without
+//     archiving them. [Run] reads part_config ([Partman]) and refuses a parent whose
+//     retention drops tables (retention_keep_table = false) or moves them away
+//     (retention_schema), with a [PartmanRetentionError] ([ErrPartmanRetention]) that
+//     says what to change, before any step and in a dry run too. A retention that only
+//     detaches in place (retention_keep_table = true, no retention_schema) loses no row,
+//     so the run goes on with a warning in [Report.Warnings]: partitions pg_partman
+//     detached first stay as standalone tables and are not archived. The intended setup
+//     is retention = NULL: archive.Run applies the policy's retention and drops only what
+//     it archived and verified; pg_partman keeps creating future partitions.
+//
+// pg_partman's background worker calls the same run_maintenance and is coordinated the
+// same way; CREATE EXTENSION pg_partman itself needs no shared_preload_libraries (only
+// the worker does). On Debian the package is postgresql-15-partman (the server's major
+// version); this package's tests need it and fail, naming it, when it is missing.
 package archive

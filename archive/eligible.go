@@ -19,14 +19,13 @@ func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string,
 	var rep *retention.EligibilityReport
 	for attempt := 0; ; attempt++ {
 		cat, err := retention.Catalog(ctx, db, p)
-		if err != nil {
-			return nil, fmt.Errorf("archive: read tables: %w", err)
+		if err == nil {
+			rep, err = retention.Eligibility(ctx, db, p, cat, now)
 		}
-		rep, err = retention.Eligibility(ctx, db, p, cat, now)
 		var pgErr *pgconn.PgError
 		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "42P01" && attempt < 5 {
-			// Another worker dropped a partition between the catalog read and its row
-			// count: read the catalog again.
+			// Another worker dropped a partition while the catalog or the row counts
+			// were read: read the catalog again.
 			continue
 		}
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,33 +126,35 @@ func describePartition(ctx context.Context, db DB, oid uint32, tenantColumn stri
 	if pi.constraints, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 		return nil, fmt.Errorf("read constraints: %w", err)
 	}
-	if tenantColumn != "" && pi.hasColumn(tenantColumn) {
-		rows, err := db.Query(ctx, `SELECT `+sqlident.Quote(tenantColumn)+`::text, count(*) FROM `+pi.name.Quoted()+` GROUP BY 1 ORDER BY 1`)
-		if err != nil {
-			return nil, err
-		}
-		if pi.tenants, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TenantRows, error) {
-			var t TenantRows
-			var id *string
-			err := r.Scan(&id, &t.Rows)
-			if id != nil {
-				t.Tenant = *id
-			}
-			return t, err
-		}); err != nil {
-			return nil, fmt.Errorf("read tenants: %w", err)
-		}
+	if pi.tenants, err = tenantRows(ctx, db, pi.name, pi.columns, tenantColumn); err != nil {
+		return nil, err
 	}
 	return pi, nil
 }
 
-func (pi *partInfo) hasColumn(name string) bool {
-	for _, c := range pi.columns {
-		if c.Name == name {
-			return true
-		}
+// tenantRows counts the rows of table per tenant; nil when tenantColumn is empty or not
+// one of cols.
+func tenantRows(ctx context.Context, db DB, table sqlident.Name, cols []ColumnDef, tenantColumn string) ([]TenantRows, error) {
+	if tenantColumn == "" || !slices.ContainsFunc(cols, func(c ColumnDef) bool { return c.Name == tenantColumn }) {
+		return nil, nil
 	}
-	return false
+	rows, err := db.Query(ctx, `SELECT `+sqlident.Quote(tenantColumn)+`::text, count(*) FROM `+table.Quoted()+` GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TenantRows, error) {
+		var t TenantRows
+		var id *string
+		err := r.Scan(&id, &t.Rows)
+		if id != nil {
+			t.Tenant = *id
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read tenants: %w", err)
+	}
+	return out, nil
 }
 
 // ddl is the statement that recreates the partition under its parent.

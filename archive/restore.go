@@ -21,12 +21,22 @@ type Target struct {
 	// Attach re-attaches the new table to the archive's parent with the original bounds
 	// (indexes matching the parent's are created by the ATTACH).
 	Attach bool
+	// NoIndexes skips recreating the archived partition's indexes on a new table. By
+	// default a restore into a new table (not Attach) builds every index the manifest
+	// records, after the rows are loaded, renamed after the table (see [Restore]).
+	NoIndexes bool
 }
 
 // Restore loads the archive id into a new table, checking the object's SHA-256 against
 // the catalog before any row is loaded and the loaded row count afterwards; all of it
 // runs in one transaction, so a failed restore leaves nothing behind. Columns stored with
 // the text fallback are loaded into a temporary staging table and cast to their type.
+//
+// Into a new table, the partition's indexes recorded in the manifest are built after the
+// load (unless [Target.NoIndexes]): each definition is rewritten for the table and given
+// a name derived from it ("<table>_pkey" for "<partition>_pkey"), cut to 63 bytes with a
+// hash when too long and suffixed _2, _3, … when the name is taken in the schema. With
+// Attach, the ATTACH builds or adopts the parent's indexes instead, as for any partition.
 func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target Target) (int64, error) {
 	e, err := Get(ctx, db, id)
 	if err != nil {
@@ -104,6 +114,11 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	}
 	if n != m.Rows || r.Read() != r.NumRows() {
 		return 0, fmt.Errorf("%w: loaded %d rows, the archive has %d; nothing was restored", ErrVerify, n, m.Rows)
+	}
+	if !target.Attach && !target.NoIndexes {
+		if err := createIndexes(ctx, tx, &m, tn); err != nil {
+			return 0, err
+		}
 	}
 	if target.Attach {
 		parent, err := exactName(m.TableName, m.Table)

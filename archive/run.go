@@ -131,6 +131,9 @@ func (o Options) withDefaults() (Options, error) {
 // Report is the outcome of a run, one line per partition considered.
 type Report struct {
 	Partitions []PartitionResult `json:"partitions"`
+	// Warnings are configuration problems that did not stop the run, such as a
+	// pg_partman retention that detaches partitions in place (see the package doc).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // PartitionResult is what happened to one partition.
@@ -185,15 +188,32 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 			return nil, fmt.Errorf("archive: %w", err)
 		}
 	}
-	parts := opts.Partitions
-	if len(parts) == 0 {
-		if parts, err = eligible(ctx, db, policy, opts.Tables, opts.Now()); err != nil {
-			return nil, err
-		}
-	}
-	r := &runner{db: db, store: store, policy: policy, opts: opts}
+	r := &runner{db: db, store: store, policy: policy, opts: opts, gated: map[string]error{}, partman: map[string]*PartmanConfig{}}
 	rep := &Report{}
 	var errs []error
+	defer func() { rep.Warnings = r.warnings }()
+	parts := opts.Partitions
+	if len(parts) == 0 {
+		// A parent whose pg_partman retention races archiving is refused before
+		// eligibility is even asked; the others go on.
+		var tables []string
+		for _, t := range opts.Tables {
+			n, err := parseName(t)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.partmanGate(ctx, n); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			tables = append(tables, t)
+		}
+		if len(tables) > 0 {
+			if parts, err = eligible(ctx, db, policy, tables, opts.Now()); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -217,6 +237,11 @@ type runner struct {
 	store  *blob.Bucket
 	policy *governance.Policy
 	opts   Options
+	// gated caches the pg_partman check of each parent (nil: may be archived); partman
+	// holds the configuration of the parents pg_partman manages.
+	gated    map[string]error
+	partman  map[string]*PartmanConfig
+	warnings []string
 }
 
 // withConn runs fn on one connection: the advisory lock is session-scoped, so the same
@@ -302,6 +327,15 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 	if err != nil {
 		return err
 	}
+	if oid != 0 {
+		if parent, _, attached, err := parentOf(ctx, db, oid); err != nil {
+			return err
+		} else if attached {
+			if err := r.partmanGate(ctx, parent); err != nil {
+				return err
+			}
+		}
+	}
 	var e Entry
 	found := false
 	if oid != 0 {
@@ -343,6 +377,10 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 		}
 		r.event(ctx, db, Event{Partition: name.String(), ID: res.ID, Step: StepSkip, Rows: n, Detail: res.Skipped}, false)
 		return nil
+	}
+	// A role that could export but not detach or drop is refused before the first step.
+	if err := r.checkPrivileges(ctx, db, name, oid); err != nil {
+		return err
 	}
 	if !found {
 		m, err := r.newManifest(ctx, db, name, oid)
@@ -444,6 +482,11 @@ func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid
 	if err != nil {
 		return nil, err
 	}
+	if pi.bounds == "DEFAULT" {
+		// A default partition (pg_partman creates one per parent) has no range that
+		// retention could have judged: it is never archived.
+		return nil, fmt.Errorf("%s is the default partition of %s: it has no bounded range and is never archived; move its rows into range partitions", pi.name, pi.parent)
+	}
 	id := archiveID(name, oid)
 	from, to := parseBounds(pi.bounds)
 	m := &Manifest{
@@ -482,16 +525,10 @@ func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manif
 	for i, c := range res.Columns {
 		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
 	}
-	oid, err := relOID(ctx, db, name)
-	if err != nil {
-		return err
-	}
-	pi, err := describePartition(ctx, db, oid, r.policy.Tenant.Column)
-	if err != nil {
-		return err
-	}
-	m.Tenants = pi.tenants
-	return nil
+	// Counted on the table, not as a partition: pg_partman (retention_keep_table) may
+	// have detached it meanwhile, which the detach step accepts.
+	m.Tenants, err = tenantRows(ctx, db, name, columnDefs(m.Columns), r.policy.Tenant.Column)
+	return err
 }
 
 // verify re-reads the object (checksum, footer and decoded row counts) and compares the
@@ -533,6 +570,14 @@ func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manif
 			return err
 		}
 		defer unlock()
+		if err := r.partmanGate(ctx, parent); err != nil {
+			return err
+		}
+		unlockPartman, err := r.partmanLock(ctx, db, parent, m)
+		if err != nil {
+			return err
+		}
+		defer unlockPartman()
 	}
 	switch {
 	case attached && pending:

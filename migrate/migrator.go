@@ -105,6 +105,9 @@ func (m *Migrator) withLock(ctx context.Context, fn func(conn *pgx.Conn) error) 
 	}()
 	for _, q := range m.t.ddl() {
 		if _, err := conn.Exec(ctx, q); err != nil {
+			if pe := asPrivilegeError("create the revisions tables in schema "+m.cfg.Schema+" (Up re-runs this idempotent DDL under the lock)", q, err); pe != nil {
+				return pe
+			}
 			return fmt.Errorf("migrate: create the revisions table in schema %s: %w", m.cfg.Schema, err)
 		}
 	}
@@ -323,7 +326,7 @@ func (m *Migrator) run(ctx context.Context, db DB, v *Version, f *File, dir Dire
 			_, err = db.Exec(ctx, st.SQL)
 		}
 		if err != nil {
-			return i, &StatementError{Version: v.Version, File: f.Name, Index: i, Line: st.Line, Err: err}
+			return i, &StatementError{Version: v.Version, File: f.Name, Index: i, Line: st.Line, Err: withPrivilege(st.SQL, err)}
 		}
 		m.emit(Event{Kind: EventStatement, Direction: dir, Version: v.Version, Name: v.Name, Statement: i, Total: len(stmts), Duration: time.Since(start)})
 	}

@@ -25,17 +25,41 @@ var (
 // Hold is a legal hold: while active it blocks archival drop and hard deletion of the
 // data it covers. A hold scopes by tenant, by table, or both (a table hold covers the
 // table's partitions too).
+//
+// The table is stored as its exact schema and name (TableSchema, TableName); Table is
+// for display: "schema.name", quoted as SQL spells it (`public."a.b"`) when a part
+// holds a dot or a double quote, so that it never reads as another table.
 type Hold struct {
-	ID         int64      `json:"id"`
-	TenantID   string     `json:"tenant_id,omitempty"`
-	Table      string     `json:"table,omitempty"`
-	Reason     string     `json:"reason"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	From       time.Time  `json:"from"`
-	Until      *time.Time `json:"until,omitempty"`
-	ReleasedAt *time.Time `json:"released_at,omitempty"`
-	ReleasedBy string     `json:"released_by,omitempty"`
+	ID          int64      `json:"id"`
+	TenantID    string     `json:"tenant_id,omitempty"`
+	Table       string     `json:"table,omitempty"`
+	TableSchema string     `json:"table_schema,omitempty"`
+	TableName   string     `json:"table_name,omitempty"`
+	Reason      string     `json:"reason"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	From        time.Time  `json:"from"`
+	Until       *time.Time `json:"until,omitempty"`
+	ReleasedAt  *time.Time `json:"released_at,omitempty"`
+	ReleasedBy  string     `json:"released_by,omitempty"`
+}
+
+// TableIdent returns the exact name of the held table; ok is false for a hold without a
+// table.
+func (h Hold) TableIdent() (n sqlident.Name, ok bool) {
+	if h.TableName == "" {
+		return sqlident.Name{}, false
+	}
+	return sqlident.Name{Schema: h.TableSchema, Name: h.TableName}, true
+}
+
+// displayName renders n as schema.name, quoting it as SQL does when a part holds a dot
+// or a double quote (the plain text would name another table or not parse).
+func displayName(n sqlident.Name) string {
+	if strings.ContainsAny(n.Schema, `."`) || strings.ContainsAny(n.Name, `."`) {
+		return n.Quoted()
+	}
+	return n.String()
 }
 
 // Scope renders what the hold covers, e.g. "tenant 2, table public.audit_log".
@@ -55,15 +79,22 @@ func (h Hold) ActiveAt(t time.Time) bool {
 	return !h.From.After(t) && (h.Until == nil || h.Until.After(t)) && (h.ReleasedAt == nil || h.ReleasedAt.After(t))
 }
 
-// HoldSpec describes a new hold. At least one of TenantID and Table is required; Reason
-// and By (who placed it) are required; From defaults to now, Until to open-ended.
+// HoldSpec describes a new hold. At least one of TenantID and a table (Table or Name) is
+// required; Reason and By (who placed it) are required; From defaults to now, Until to
+// open-ended.
 type HoldSpec struct {
 	TenantID string
-	Table    string // "table" or "schema.table" (public by default)
-	Reason   string
-	By       string
-	From     time.Time
-	Until    time.Time
+	// Table is SQL text, "table" or "schema.table" (public by default): unquoted parts
+	// fold to lower case and a dot separates schema from table, so a name holding a dot,
+	// a quote or capitals must be quoted (`public."a.b"`, sqlident.Name.Quoted).
+	Table string
+	// Name is the exact table name (an empty Schema means public), for callers holding
+	// a name read from the catalog; set Table or Name, not both.
+	Name   sqlident.Name
+	Reason string
+	By     string
+	From   time.Time
+	Until  time.Time
 }
 
 // HeldError lists the holds that blocked an action.
@@ -94,20 +125,35 @@ func HoldIDs(holds []Hold) []int64 {
 
 // AddHold places a legal hold and returns it with its id.
 func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
-	if s.TenantID == "" && s.Table == "" {
+	hasName := s.Name != (sqlident.Name{})
+	if s.TenantID == "" && s.Table == "" && !hasName {
 		return Hold{}, fmt.Errorf("retention: add hold: give a tenant, a table or both (a hold must say what it covers)")
 	}
 	if strings.TrimSpace(s.Reason) == "" || strings.TrimSpace(s.By) == "" {
 		return Hold{}, fmt.Errorf("retention: add hold: reason and who placed it (by) are required for the record")
 	}
-	var table *string
-	if s.Table != "" {
-		n, err := sqlident.Parse(s.Table, "public")
-		if err != nil {
+	var schema, table *string
+	switch {
+	case s.Table != "" && hasName:
+		return Hold{}, fmt.Errorf("retention: add hold: set Table (SQL text) or Name (exact name), not both")
+	case s.Table != "" || hasName:
+		n := s.Name
+		if s.Table != "" {
+			var err error
+			if n, err = sqlident.Parse(s.Table, "public"); err != nil {
+				return Hold{}, fmt.Errorf("retention: add hold: table (quote a name that has capitals, quotes or dots: public.\"a.b\"): %w", err)
+			}
+		}
+		if n.Schema == "" {
+			n.Schema = "public"
+		}
+		if err := sqlident.Check(n.Schema); err != nil {
+			return Hold{}, fmt.Errorf("retention: add hold: schema: %w", err)
+		}
+		if err := sqlident.Check(n.Name); err != nil {
 			return Hold{}, fmt.Errorf("retention: add hold: table: %w", err)
 		}
-		name := n.String()
-		table = &name
+		schema, table = &n.Schema, &n.Name
 	}
 	if s.From.IsZero() {
 		s.From = time.Now()
@@ -118,8 +164,8 @@ func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
 	if err := requireInstalled(ctx, db); err != nil {
 		return Hold{}, err
 	}
-	rows, err := db.Query(ctx, `INSERT INTO lsos_retention.legal_holds (tenant_id, table_name, reason, created_by, active_from, active_until)
-		VALUES (nullif($1, ''), $2, $3, $4, $5, $6) RETURNING `+holdCols, s.TenantID, table, s.Reason, s.By, s.From, nullTime(s.Until))
+	rows, err := db.Query(ctx, `INSERT INTO lsos_retention.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
+		VALUES (nullif($1, ''), $2, $3, $4, $5, $6, $7) RETURNING `+holdCols, s.TenantID, schema, table, s.Reason, s.By, s.From, nullTime(s.Until))
 	if err != nil {
 		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
 	}
@@ -185,7 +231,8 @@ func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string,
 
 // HoldsBlockingName is [HoldsBlocking] for an exact name (as read from the catalog): a
 // partition is covered by holds on it and on its ancestors, matched by exact,
-// case-sensitive name. A hold without a tenant covers every tenant; a hold without a
+// case-sensitive schema and name (compared separately, so the table "a.b" of public and
+// the table b of schema a are different tables). A hold without a tenant covers every tenant; a hold without a
 // table covers every table. When the schema is not installed there can be no holds and
 // the result is empty.
 func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []string, at time.Time) ([]Hold, error) {
@@ -207,31 +254,46 @@ func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []
 	}
 	rows, err := db.Query(ctx, `
 		WITH names AS (
-			SELECT n.nspname || '.' || c.relname AS name
+			SELECT n.nspname::text AS sch, c.relname::text AS rel
 			FROM pg_partition_ancestors(to_regclass($1)) a
 			JOIN pg_class c ON c.oid = a.relid JOIN pg_namespace n ON n.oid = c.relnamespace
-			UNION SELECT $2
+			UNION SELECT $2::text, $3::text
 		)
 		SELECT `+holdCols+` FROM lsos_retention.legal_holds
-		WHERE active_from <= $3 AND (active_until IS NULL OR active_until > $3) AND (released_at IS NULL OR released_at > $3)
-		  AND (table_name IS NULL OR table_name IN (SELECT name FROM names))
-		  AND (tenant_id IS NULL OR tenant_id = ANY($4::text[]))
-		ORDER BY id`, n.Quoted(), n.String(), at, tenantIDs)
+		WHERE active_from <= $4 AND (active_until IS NULL OR active_until > $4) AND (released_at IS NULL OR released_at > $4)
+		  AND (table_name IS NULL
+		       OR (table_schema, table_name) IN (SELECT sch, rel FROM names)
+		       -- a row written in the 0001 format by an older release: schema.name text
+		       OR (table_schema IS NULL AND table_name IN (SELECT sch || '.' || rel FROM names)))
+		  AND (tenant_id IS NULL OR tenant_id = ANY($5::text[]))
+		ORDER BY id`, n.Quoted(), n.Schema, n.Name, at, tenantIDs)
 	if err != nil {
 		return nil, fmt.Errorf("retention: holds for %s: %w", n, err)
 	}
 	return scanHolds(rows)
 }
 
-const holdCols = `id, coalesce(tenant_id, ''), coalesce(table_name, ''), reason, created_by, created_at, active_from, active_until, released_at, coalesce(released_by, '')`
+const holdCols = `id, coalesce(tenant_id, ''), coalesce(table_schema, ''), coalesce(table_name, ''), reason, created_by, created_at, active_from, active_until, released_at, coalesce(released_by, '')`
 
 func scanHolds(rows pgx.Rows) ([]Hold, error) {
 	defer rows.Close()
 	var out []Hold
 	for rows.Next() {
 		var h Hold
-		if err := rows.Scan(&h.ID, &h.TenantID, &h.Table, &h.Reason, &h.CreatedBy, &h.CreatedAt, &h.From, &h.Until, &h.ReleasedAt, &h.ReleasedBy); err != nil {
+		if err := rows.Scan(&h.ID, &h.TenantID, &h.TableSchema, &h.TableName, &h.Reason, &h.CreatedBy, &h.CreatedAt, &h.From, &h.Until, &h.ReleasedAt, &h.ReleasedBy); err != nil {
 			return nil, err
+		}
+		switch {
+		case h.TableName == "":
+		case h.TableSchema == "":
+			// Written in the 0001 format (schema.name text) by an older release after
+			// this one migrated: shown as written, matched by that text.
+			h.Table = h.TableName
+			if sch, rel, ok := strings.Cut(h.TableName, "."); ok {
+				h.TableSchema, h.TableName = sch, rel
+			}
+		default:
+			h.Table = displayName(sqlident.Name{Schema: h.TableSchema, Name: h.TableName})
 		}
 		out = append(out, h)
 	}

@@ -3,12 +3,14 @@ package retention
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 func TestInstallIdempotentAndConcurrent(t *testing.T) {
@@ -35,9 +37,13 @@ func TestInstallIdempotentAndConcurrent(t *testing.T) {
 	if err := Install(ctx, db); err != nil {
 		t.Fatal(err)
 	}
+	files, err := fs.Glob(Migrations(), "*.sql")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("migration files %v, %v", files, err)
+	}
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.schema_migrations`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("schema_migrations rows = %d, %v", n, err)
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.schema_migrations`).Scan(&n); err != nil || n != len(files) {
+		t.Fatalf("schema_migrations rows = %d, %v; want one per file (%d)", n, err, len(files))
 	}
 }
 
@@ -130,5 +136,200 @@ func TestHoldsLifecycle(t *testing.T) {
 	err = error(&HeldError{Action: "drop", Holds: hs})
 	if !errors.Is(err, ErrHeld) {
 		t.Error("HeldError must wrap ErrHeld")
+	}
+}
+
+// dottedSetup has a table whose name holds a dot, public."a.b" (partitioned, with the
+// partition public."a.b_2024"), and the table b of schema a: as 0001 stored holds
+// (schema || '.' || name) both were "…a.b" text.
+const dottedSetup = `
+CREATE SCHEMA a;
+CREATE TABLE a.b (tenant_id text NOT NULL, d date NOT NULL);
+CREATE TABLE public."a.b" (tenant_id text NOT NULL, d date NOT NULL) PARTITION BY RANGE (d);
+CREATE TABLE public."a.b_2024" PARTITION OF public."a.b" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE public.plain (tenant_id text NOT NULL);
+`
+
+var (
+	dotInName   = sqlident.Name{Schema: "public", Name: "a.b"}
+	dotPart     = sqlident.Name{Schema: "public", Name: "a.b_2024"}
+	schemaAB    = sqlident.Name{Schema: "a", Name: "b"}
+	publicPlain = sqlident.Name{Schema: "public", Name: "plain"}
+)
+
+// mustIDs returns a function that takes a hold query's results and returns the hold
+// ids, failing the test on an error.
+func mustIDs(t *testing.T) func([]Hold, error) []int64 {
+	return func(hs []Hold, err error) []int64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return HoldIDs(hs)
+	}
+}
+
+// TestHoldsTellDottedNamesApart: a hold on public."a.b" blocks that table (and its
+// partition) only, never the table b of schema a, and a hold on a.b blocks only that
+// one, whether the hold was given as quoted SQL text or as an exact Name and whether the
+// question is asked with HoldsBlocking (SQL text) or HoldsBlockingName.
+func TestHoldsTellDottedNamesApart(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t, "retention-dotted", pgtest.SQLSetup(dottedSetup))
+	ids := mustIDs(t)
+	if err := Install(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	at := sampleNow
+	quoted, err := AddHold(ctx, db, HoldSpec{Table: `public."a.b"`, Reason: "litigation", By: "legal", From: at.AddDate(-1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if quoted.TableSchema != "public" || quoted.TableName != "a.b" || quoted.Table != `"public"."a.b"` || quoted.Scope() != `table "public"."a.b"` {
+		t.Fatalf("hold on public.\"a.b\" reads back as %+v (scope %q)", quoted, quoted.Scope())
+	}
+	if n, ok := quoted.TableIdent(); !ok || n != dotInName {
+		t.Fatalf("TableIdent = %v %v", n, ok)
+	}
+	for name, want := range map[sqlident.Name][]int64{
+		dotInName:   {quoted.ID},
+		dotPart:     {quoted.ID}, // the parent's hold covers its partition
+		schemaAB:    nil,
+		publicPlain: nil,
+	} {
+		if got := ids(HoldsBlockingName(ctx, db, name, nil, at)); !slices.Equal(got, want) {
+			t.Errorf("with a hold on public.\"a.b\": HoldsBlockingName(%s) = %v, want %v", name.Quoted(), got, want)
+		}
+	}
+	if got := ids(HoldsBlocking(ctx, db, "a.b", nil, at)); len(got) != 0 {
+		t.Errorf(`HoldsBlocking("a.b") = %v; the hold on public."a.b" must not cover a.b`, got)
+	}
+	if got := ids(HoldsBlocking(ctx, db, `"a.b"`, nil, at)); !slices.Equal(got, []int64{quoted.ID}) {
+		t.Errorf(`HoldsBlocking("\"a.b\"") = %v, want [%d]`, got, quoted.ID)
+	}
+	if err := ReleaseHold(ctx, db, quoted.ID, "legal", at); err != nil {
+		t.Fatal(err)
+	}
+
+	plainText, err := AddHold(ctx, db, HoldSpec{Table: "a.b", Reason: "audit", By: "legal", From: at.AddDate(-1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := AddHold(ctx, db, HoldSpec{Name: schemaAB, TenantID: "7", Reason: "audit", By: "legal", From: at.AddDate(-1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plainText.TableSchema != "a" || plainText.TableName != "b" || plainText.Table != "a.b" || exact.Table != "a.b" {
+		t.Fatalf("holds on a.b read back as %+v / %+v", plainText, exact)
+	}
+	for name, want := range map[sqlident.Name][]int64{
+		schemaAB:    {plainText.ID, exact.ID},
+		dotInName:   nil,
+		dotPart:     nil,
+		publicPlain: nil,
+	} {
+		if got := ids(HoldsBlockingName(ctx, db, name, []string{"7"}, at)); !slices.Equal(got, want) {
+			t.Errorf("with holds on a.b: HoldsBlockingName(%s) = %v, want %v", name.Quoted(), got, want)
+		}
+	}
+	if got := ids(HoldsBlockingName(ctx, db, schemaAB, []string{"8"}, at)); !slices.Equal(got, []int64{plainText.ID}) {
+		t.Errorf("tenant 8 on a.b: %v; want only the hold without a tenant", got)
+	}
+	if got := ids(HoldsBlocking(ctx, db, `public."a.b"`, []string{"7"}, at)); len(got) != 0 {
+		t.Errorf(`HoldsBlocking(public."a.b") = %v; the holds on a.b must not cover it`, got)
+	}
+
+	for _, bad := range []HoldSpec{
+		{Table: "a.b", Name: schemaAB, Reason: "r", By: "me"},                        // both
+		{Name: sqlident.Name{Schema: "a"}, Reason: "r", By: "me"},                    // no table name
+		{Table: `public.a."b`, Reason: "r", By: "me"},                                // does not parse
+		{Name: sqlident.Name{Name: string(make([]byte, 64))}, Reason: "r", By: "me"}, // too long / NUL
+	} {
+		if _, err := AddHold(ctx, db, bad); err == nil {
+			t.Errorf("AddHold(%+v) accepted", bad)
+		}
+	}
+	if hs, err := ListHolds(ctx, db, ListOptions{}); err != nil || len(hs) != 3 {
+		t.Fatalf("ListHolds = %d holds, %v; want 3 (refused specs add none)", len(hs), err)
+	}
+}
+
+// TestHoldMigrationBackfillsOldRows installs the 0001 schema alone, writes holds as
+// 0001's writer did (schema || '.' || name text), then lets Install apply 0002: each
+// row gets its schema and name back (split where they name an existing table), the holds
+// still block what they blocked, and a row an older release writes afterwards in the old
+// format still blocks its table.
+func TestHoldMigrationBackfillsOldRows(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t, "retention-dotted", pgtest.SQLSetup(dottedSetup))
+	v1, err := fs.ReadFile(Migrations(), "0001_retention.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, `CREATE SCHEMA lsos_retention;
+		CREATE TABLE lsos_retention.schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+	mustExec(t, db, string(v1))
+	mustExec(t, db, `INSERT INTO lsos_retention.schema_migrations (version) VALUES ('0001')`)
+	from := sampleNow.AddDate(-1, 0, 0)
+	old := map[string]sqlident.Name{ // 0001 text → the name it meant
+		"public.a.b":   dotInName,                         // the dotted table of public
+		"a.b":          schemaAB,                          // table b of schema a
+		"public.plain": publicPlain,                       // the common case
+		"gone.x.y":     {Schema: "gone", Name: "x.y"},     // nothing exists: first dot
+		"public.Mixed": {Schema: "public", Name: "Mixed"}, // case kept
+	}
+	oldIDs := map[string]int64{}
+	for text := range old {
+		var id int64
+		if err := db.QueryRow(ctx, `INSERT INTO lsos_retention.legal_holds (table_name, reason, created_by, active_from)
+			VALUES ($1, 'old', 'legal', $2) RETURNING id`, text, from).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		oldIDs[text] = id
+	}
+	ids := mustIDs(t)
+	if err := Install(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := ListHolds(ctx, db, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]Hold{}
+	for _, h := range hs {
+		byID[h.ID] = h
+	}
+	for text, want := range old {
+		h := byID[oldIDs[text]]
+		if n, ok := h.TableIdent(); !ok || n != want {
+			t.Errorf("0001 row %q backfilled as %v (%v); want %v", text, n, ok, want)
+		}
+	}
+	at := sampleNow
+	if got := ids(HoldsBlockingName(ctx, db, dotPart, nil, at)); !slices.Equal(got, []int64{oldIDs["public.a.b"]}) {
+		t.Errorf("partition of public.\"a.b\" after the backfill: holds %v, want [%d]", got, oldIDs["public.a.b"])
+	}
+	if got := ids(HoldsBlockingName(ctx, db, schemaAB, nil, at)); !slices.Equal(got, []int64{oldIDs["a.b"]}) {
+		t.Errorf("a.b after the backfill: holds %v, want [%d]", got, oldIDs["a.b"])
+	}
+	if got := ids(HoldsBlocking(ctx, db, "plain", nil, at)); !slices.Equal(got, []int64{oldIDs["public.plain"]}) {
+		t.Errorf("public.plain after the backfill: holds %v", got)
+	}
+
+	// An older release still writing the 0001 format after the upgrade.
+	var legacy int64
+	if err := db.QueryRow(ctx, `INSERT INTO lsos_retention.legal_holds (table_name, reason, created_by, active_from)
+		VALUES ('public.plain', 'old writer', 'legal', $1) RETURNING id`, from).Scan(&legacy); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(HoldsBlockingName(ctx, db, publicPlain, nil, at)); !slices.Equal(got, []int64{oldIDs["public.plain"], legacy}) {
+		t.Errorf("public.plain with an old-format row: holds %v, want [%d %d]", got, oldIDs["public.plain"], legacy)
+	}
+	hs, err = ListHolds(ctx, db, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := hs[len(hs)-1]; h.ID != legacy || h.Table != "public.plain" || h.TableSchema != "public" || h.TableName != "plain" {
+		t.Errorf("old-format row reads back as %+v", h)
 	}
 }

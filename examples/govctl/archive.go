@@ -129,6 +129,9 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Partition, p.ID, p.State, p.Rows, note)
 			}
 			tw.Flush()
+			for _, w := range rep.Warnings {
+				fmt.Fprintf(e.stdout, "warning: %s\n", w)
+			}
 			n, rows := rep.Archived()
 			fmt.Fprintf(e.stdout, "archived %d partition(s), %d row(s)\n", n, rows)
 		}
@@ -199,11 +202,12 @@ func archiveList(ctx context.Context, e *env, args []string) error {
 }
 
 func archiveRestore(ctx context.Context, e *env, args []string) error {
-	const usage = "archive restore --id ID --into TABLE --store URL [--attach]"
+	const usage = "archive restore --id ID --into TABLE --store URL [--attach] [--no-indexes]"
 	f := newArchiveFlags("restore")
 	id := f.fs.String("id", "", "archive id (archive list shows them)")
 	into := f.fs.String("into", "", "new table to create")
 	attach := f.fs.Bool("attach", false, "re-attach the table to the archive's parent with its original bounds")
+	noIndexes := f.fs.Bool("no-indexes", false, "do not recreate the partition's indexes (from its manifest) on the new table")
 	if err := f.parse(args, usage); err != nil {
 		return err
 	}
@@ -220,7 +224,7 @@ func archiveRestore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach})
+	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach, NoIndexes: *noIndexes})
 	if err != nil {
 		if errors.Is(err, archive.ErrNotFound) {
 			return usagef("archive restore: %v", err)

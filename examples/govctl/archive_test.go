@@ -101,6 +101,23 @@ func TestArchiveCommands(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_2024_11`).Scan(&n); err != nil || n != first["rows"].(float64) {
 		t.Fatalf("restored %v rows (%v); want %v", n, err, first["rows"])
 	}
+	// The partition's indexes come back with the rows, unless --no-indexes.
+	indexes := func(table string) (n int) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1`, table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := indexes("audit_2024_11"); got == 0 {
+		t.Fatalf("restore recreated no index on audit_2024_11")
+	}
+	if code, out, errOut = archiveCLI(t, "--database-url", url, "archive", "restore", "--id", id, "--into", "audit_2024_11_bare", "--store", store, "--no-indexes"); code != 0 {
+		t.Fatalf("restore --no-indexes: exit %d %s %s", code, out, errOut)
+	}
+	if got := indexes("audit_2024_11_bare"); got != 0 {
+		t.Fatalf("restore --no-indexes: %d index(es) on the new table", got)
+	}
 
 	// Bad usage exits 2 with a one-line message.
 	for _, args := range [][]string{

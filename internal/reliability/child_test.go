@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lsos/lsosgov"
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/parquetio"
@@ -40,6 +41,7 @@ const (
 	modeArchive  = "archive"  // archive.Run on Partitions; KillAt "after:<state>" or "crash:<step>"
 	modeOffboard = "offboard" // HardDelete of Tenant; KillAt "batch:<n>"
 	modeUpload   = "upload"   // write and read back one object in the file:// store Dir
+	modeStartup  = "startup"  // lsosgov.Startup (Apply) with the migration directory Dir; killed by the parent
 )
 
 type childArgs struct {
@@ -56,6 +58,7 @@ type childArgs struct {
 type childResult struct {
 	Archive *archive.Report         `json:",omitempty"`
 	Delete  *retention.DeleteResult `json:",omitempty"`
+	Applied []string                `json:",omitempty"` // versions Startup applied
 	Err     string                  `json:",omitempty"`
 }
 
@@ -130,6 +133,21 @@ func runChild(mode string) int {
 			killSelf()
 		}
 		res.Archive = rep
+		if err != nil {
+			res.Err = err.Error()
+		}
+	case modeStartup:
+		d, err := migrate.Load(a.Dir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 2
+		}
+		rep, err := lsosgov.Startup(ctx, pool, lsosgov.StartupConfig{Dir: d, Apply: true, LockWait: 2 * time.Minute})
+		if rep != nil {
+			for _, r := range rep.Applied {
+				res.Applied = append(res.Applied, r.Version)
+			}
+		}
 		if err != nil {
 			res.Err = err.Error()
 		}

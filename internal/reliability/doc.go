@@ -1,9 +1,10 @@
 // Package reliability holds the reliability and security tests of the module: a
-// crash harness that SIGKILLs child processes at chosen points of a migration, an
-// archive run and a tenant offboarding and checks the invariants after a re-run;
+// crash harness that SIGKILLs child processes at chosen points of a migration, of
+// concurrent lsosgov.Startup calls, an archive run and a tenant offboarding and checks
+// the invariants after a re-run;
 // concurrency across processes; injected faults (terminated backends, failing and
-// full object stores); fuzz targets and hostile identifiers; least-privilege roles
-// and secret redaction; and a tenant-isolation property test.
+// full object stores); fuzz targets and hostile identifiers; the documented
+// least-privilege roles (read-only, DDL, archive) and secret redaction; and a tenant-isolation property test.
 //
 // # Running
 //
