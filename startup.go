@@ -2,6 +2,8 @@ package lsosgov
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lsos/lsosgov/classify"
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/integrity"
 	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/migrate"
 )
 
@@ -26,6 +32,7 @@ type DB = dbx.DB
 const (
 	DefaultApplyTimeout = 10 * time.Minute
 	DefaultCheckTimeout = 30 * time.Second
+	DefaultDriftTimeout = 2 * time.Minute
 )
 
 // Phase names the step of [Startup] that failed.
@@ -38,6 +45,7 @@ const (
 	PhaseHistory   Phase = "history"   // the applied history does not match the directory, or a dirty revision
 	PhasePending   Phase = "pending"   // applying is off and versions are pending
 	PhaseMigrate   Phase = "migrate"   // applying a version failed, or the lock wait ran out
+	PhaseDrift     Phase = "drift"     // FailOnDrift: the live schema differs from what the applied versions produce
 	PhaseChecks    Phase = "checks"    // an integrity check failed or found a fatal problem
 	PhaseClassify  Phase = "classify"  // classification failed or the classification gate found a column
 )
@@ -51,18 +59,27 @@ var (
 	// ErrFindings: a check or the classification gate found a problem at or above the
 	// fatal severity.
 	ErrFindings = errors.New("lsosgov: startup checks found fatal problems")
+	// ErrDrift: with FailOnDrift, the live schema differs from what the applied versions
+	// produce, most often a hand-made hotfix.
+	ErrDrift = errors.New("lsosgov: the live schema differs from what the applied migrations produce (a hand-made change?); write each difference as a migration (govctl migrate plan) or undo it by hand, then restart; govctl migrate drift lists them")
 )
 
 // StartupError is the error Startup returns. Phase says which step failed; Pending lists
 // the pending versions (PhasePending); Findings the fatal findings (PhaseChecks,
-// PhaseClassify). Err is the cause; errors.Is/As see through it to the migrate,
-// integrity and classify errors (e.g. *migrate.HistoryError, migrate.ErrLockTimeout).
+// PhaseClassify); Drift the differences (PhaseDrift, with Err [ErrDrift]). Err is the
+// cause; errors.Is/As see through it to the migrate, integrity and classify errors (e.g.
+// *migrate.HistoryError, migrate.ErrLockTimeout).
 type StartupError struct {
 	Phase    Phase
 	Pending  []string
 	Findings governance.Findings
+	Drift    []migrate.Difference
 	Err      error
 }
+
+// maxDriftListed caps the differences an error message spells out; the report and
+// StartupError.Drift hold all of them.
+const maxDriftListed = 20
 
 func (e *StartupError) Error() string {
 	var b strings.Builder
@@ -72,6 +89,13 @@ func (e *StartupError) Error() string {
 	}
 	for _, f := range e.Findings {
 		fmt.Fprintf(&b, "\n  %s", f.String())
+	}
+	for i, d := range e.Drift {
+		if i == maxDriftListed {
+			fmt.Fprintf(&b, "\n  … and %d more (StartupError.Drift holds them all)", len(e.Drift)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s", d.String())
 	}
 	return b.String()
 }
@@ -143,6 +167,30 @@ type StartupConfig struct {
 	Classification ClassGate
 	// CheckTimeout bounds the checks and the classification together (default 30s).
 	CheckTimeout time.Duration
+
+	// FailOnDrift makes Startup, after migrating, compare the live schema with the state
+	// its applied versions produce (migrate.Drift: tables, columns, indexes, constraints,
+	// partitions, views, functions, triggers, RLS and policies, sequences, types,
+	// comments) and fail with ErrDrift listing every difference, so a hand-made hotfix
+	// is found before the service serves. It is not cheap: every call replays all applied
+	// versions on a throwaway database and inspects both schemas (about a second for the
+	// sample directory, more for a long one), so it is off by default; with it off
+	// Startup reads no schema on the nothing-pending path.
+	FailOnDrift bool
+	// DriftDevURL is a PostgreSQL connection URL on which Startup creates a throwaway
+	// database (CREATE DATABASE … TEMPLATE template0, so the role needs CREATEDB) to
+	// replay the applied versions, and drops it afterwards. Required with FailOnDrift.
+	// Prefer a scratch server; the live database itself is only read.
+	DriftDevURL string
+	// DriftSchemas are the schemas compared (default public).
+	DriftSchemas []string
+	// DriftPartitions also compares partition children and what hangs on them. Off by
+	// default: partition maintenance and archiving create and detach monthly partitions
+	// at run time, so they are not migration state (partitioned parents are always
+	// compared, and their indexes and constraints reach every child).
+	DriftPartitions bool
+	// DriftTimeout bounds the drift check, replay included (default 2 minutes).
+	DriftTimeout time.Duration
 }
 
 func (c StartupConfig) withDefaults() (StartupConfig, error) {
@@ -174,7 +222,18 @@ func (c StartupConfig) withDefaults() (StartupConfig, error) {
 	if c.CheckTimeout == 0 {
 		c.CheckTimeout = DefaultCheckTimeout
 	}
-	for name, d := range map[string]time.Duration{"LockWait": c.LockWait, "ApplyTimeout": c.ApplyTimeout, "CheckTimeout": c.CheckTimeout} {
+	if c.DriftTimeout == 0 {
+		c.DriftTimeout = DefaultDriftTimeout
+	}
+	switch {
+	case c.FailOnDrift && c.DriftDevURL == "":
+		errs = append(errs, errors.New("FailOnDrift needs DriftDevURL: a PostgreSQL URL where a throwaway database can be created to replay the applied versions"))
+	case c.DriftDevURL != "":
+		if _, err := pgx.ParseConfig(c.DriftDevURL); err != nil {
+			errs = append(errs, fmt.Errorf("DriftDevURL does not parse: %w", err))
+		}
+	}
+	for name, d := range map[string]time.Duration{"LockWait": c.LockWait, "ApplyTimeout": c.ApplyTimeout, "CheckTimeout": c.CheckTimeout, "DriftTimeout": c.DriftTimeout} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", name, d))
 		}
@@ -217,6 +276,10 @@ type StartupReport struct {
 	Fatal governance.Findings `json:"fatal,omitempty"`
 	// Columns is the number of columns classified (0 when the gate is off).
 	Columns int `json:"columns,omitempty"`
+	// DriftChecked says the drift check ran (FailOnDrift); Drift lists the differences
+	// it found between the live schema and what the applied versions produce.
+	DriftChecked bool                 `json:"drift_checked,omitempty"`
+	Drift        []migrate.Difference `json:"drift,omitempty"`
 	// Phases holds the time each phase took.
 	Phases map[Phase]time.Duration `json:"phases"`
 	// Duration is the whole call.
@@ -227,11 +290,14 @@ type StartupReport struct {
 // (checksums in atlas.sum), checks the applied history against it (no dirty revision, no
 // applied file changed or missing), then applies pending versions under the migration
 // advisory lock (cfg.Apply) or fails with ErrPending listing them; then runs the
-// selected schema-only integrity checks and the classification gate.
+// selected schema-only integrity checks and the classification gate. With FailOnDrift it
+// first compares the live schema with what the applied versions produce and fails with
+// ErrDrift on any difference.
 //
 // When nothing is pending and no checks are selected, the database cost is one query
 // (the revisions table); selected checks add one catalog read, the classification gate
-// one catalog read (plus sampling when ClassGate.Sample is on). Many replicas may call
+// one catalog read (plus sampling when ClassGate.Sample is on), FailOnDrift a replay of
+// every applied version on a throwaway database and two schema inspections. Many replicas may call
 // Startup at once: each version is applied exactly once, by whichever holds the lock.
 //
 // On failure the report holds what was done so far and the error is a *StartupError.
@@ -297,6 +363,23 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 	}
 	cancel()
 
+	// Phase: drift, only when asked: it replays every applied version.
+	if cfg.FailOnDrift {
+		t = time.Now()
+		dctx, cancel := context.WithTimeout(ctx, cfg.DriftTimeout)
+		diffs, err := startupDrift(dctx, db, dir, cfg)
+		cancel()
+		rep.Phases[PhaseDrift] = time.Since(t)
+		if err != nil {
+			return rep, &StartupError{Phase: PhaseDrift, Err: err}
+		}
+		rep.DriftChecked, rep.Drift = true, diffs
+		if len(diffs) > 0 {
+			log.Error("lsosgov: the live schema drifted from the migrations", "differences", len(diffs), "first", diffs[0].String())
+			return rep, &StartupError{Phase: PhaseDrift, Drift: diffs, Err: ErrDrift}
+		}
+	}
+
 	// Phase: checks and classification, under one budget.
 	cctx, cancel := context.WithTimeout(ctx, cfg.CheckTimeout)
 	defer cancel()
@@ -336,6 +419,50 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 	rep.Findings.Sort()
 	log.Info("lsosgov: startup ok", "versions", rep.Versions, "applied", len(rep.Applied), "findings", len(rep.Findings))
 	return rep, nil
+}
+
+// startupDrift runs migrate.Drift with a throwaway database created on cfg.DriftDevURL,
+// dropped again whatever happens.
+func startupDrift(ctx context.Context, db DB, dir *migrate.Dir, cfg StartupConfig) (_ []migrate.Difference, err error) {
+	if c, ok := db.(*pgxpool.Conn); ok {
+		db = c.Conn() // the drift snapshot opens database/sql handles from a pool or a conn
+	}
+	pcfg, err := pgx.ParseConfig(cfg.DriftDevURL)
+	if err != nil {
+		return nil, fmt.Errorf("lsosgov: DriftDevURL: %w", err)
+	}
+	admin, err := pgx.ConnectConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("lsosgov: drift: connect to DriftDevURL: %w", err)
+	}
+	// Cleanup must run even when ctx has expired.
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	defer admin.Close(cleanup)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	name := "lsosgov_drift_" + hex.EncodeToString(rnd[:])
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+sqlident.Quote(name)+" TEMPLATE template0"); err != nil {
+		return nil, fmt.Errorf("lsosgov: drift: create a throwaway database on DriftDevURL (the role needs CREATEDB): %w", err)
+	}
+	defer func() {
+		if _, derr := admin.Exec(cleanup, "DROP DATABASE IF EXISTS "+sqlident.Quote(name)+" WITH (FORCE)"); derr != nil && err == nil {
+			err = fmt.Errorf("lsosgov: drift: drop the throwaway database %s: %w", name, derr)
+		}
+	}()
+	dcfg := pcfg.Copy()
+	dcfg.Database = name
+	dev, err := pgx.ConnectConfig(ctx, dcfg)
+	if err != nil {
+		return nil, fmt.Errorf("lsosgov: drift: connect to the throwaway database: %w", err)
+	}
+	defer dev.Close(cleanup)
+	diffs, err := migrate.Drift(ctx, db, dir, migrate.DriftOptions{Dev: dev, Config: migrate.Config{Schema: cfg.Schema},
+		Schemas: cfg.DriftSchemas, IgnorePartitions: !cfg.DriftPartitions})
+	if err != nil {
+		return nil, fmt.Errorf("lsosgov: drift: %w", err)
+	}
+	return diffs, nil
 }
 
 // migratePhase tells a history problem (nothing was run) from a failed apply.

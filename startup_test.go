@@ -532,3 +532,160 @@ func TestStartupLockWaitIsBounded(t *testing.T) {
 		t.Fatalf("the lock holder failed: %v", err)
 	}
 }
+
+// driftDBs counts the throwaway databases of the drift check left on the server.
+func driftDBs(t *testing.T, db *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM pg_database WHERE datname LIKE 'lsosgov\_drift\_%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestStartupFailOnDrift(t *testing.T) {
+	ctx := context.Background()
+	srv, err := pgtest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.DB(t, "", nil)
+	cfg := StartupConfig{FS: lsos.Migrations(), Apply: true, Now: clock, FailOnDrift: true, DriftDevURL: srv.URL}
+
+	// Freshly migrated: the live schema is what the versions produce.
+	rep, err := Startup(ctx, db, cfg)
+	if err != nil {
+		t.Fatalf("no drift expected: %v", err)
+	}
+	if !rep.DriftChecked || len(rep.Drift) != 0 || rep.Phases[PhaseDrift] == 0 {
+		t.Fatalf("drift check: checked=%v drift=%v phases=%v", rep.DriftChecked, rep.Drift, rep.Phases)
+	}
+
+	// Partition maintenance adds monthly partitions at run time: not drift by default.
+	if err := lsos.EnsurePartitions(ctx, db, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = Startup(ctx, db, cfg); err != nil || len(rep.Drift) != 0 {
+		t.Fatalf("run-time partitions are not drift by default: %v %v", err, rep.Drift)
+	}
+	withParts := cfg
+	withParts.DriftPartitions = true
+	rep, err = Startup(ctx, db, withParts)
+	if !errors.Is(err, ErrDrift) || !slices.ContainsFunc(rep.Drift, func(d migrate.Difference) bool {
+		return d.Kind == "partition" && d.Object == "public.ranking_snapshots_2026_03" && d.Change == "extra"
+	}) {
+		t.Fatalf("with DriftPartitions the partitions are differences: %v %v", err, rep.Drift)
+	}
+
+	// A hand-made hotfix in "production".
+	if _, err := db.Exec(ctx, `ALTER TABLE reviews ADD COLUMN hotfix int; CREATE INDEX reviews_rating_hotfix ON reviews (rating)`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Startup(ctx, db, cfg)
+	var se *StartupError
+	if !errors.Is(err, ErrDrift) || !errors.As(err, &se) || se.Phase != PhaseDrift {
+		t.Fatalf("want a drift-phase StartupError wrapping ErrDrift, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"changed table public.reviews", "hotfix", "extra index public.reviews_rating_hotfix", "govctl migrate plan"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error must mention %q:\n%s", want, msg)
+		}
+	}
+	var kinds []string
+	for _, d := range rep.Drift {
+		kinds = append(kinds, d.Change+" "+d.Kind+" "+d.Object)
+	}
+	slices.Sort(kinds)
+	if want := []string{"changed table public.reviews", "extra index public.reviews_rating_hotfix"}; !slices.Equal(kinds, want) {
+		t.Errorf("report drift = %v, want %v", kinds, want)
+	}
+	if len(se.Drift) != len(rep.Drift) {
+		t.Errorf("the error carries %d differences, the report %d", len(se.Drift), len(rep.Drift))
+	}
+
+	// Off (the default): the same hotfix does not stop the service, and no schema is read.
+	cfg.FailOnDrift = false
+	rep, err = Startup(ctx, db, cfg)
+	if err != nil {
+		t.Fatalf("with FailOnDrift off Startup must pass: %v", err)
+	}
+	if rep.DriftChecked || rep.Drift != nil {
+		t.Errorf("with FailOnDrift off no drift check may run: %+v", rep)
+	}
+	if _, ok := rep.Phases[PhaseDrift]; ok {
+		t.Errorf("with FailOnDrift off there is no drift phase: %v", rep.Phases)
+	}
+	if n := driftDBs(t, db); n != 0 {
+		t.Errorf("%d throwaway drift databases left behind", n)
+	}
+}
+
+func TestStartupFailOnDriftConfig(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t, "", nil)
+	for name, cfg := range map[string]StartupConfig{
+		"no dev url":  {FS: lsos.Migrations(), FailOnDrift: true},
+		"bad dev url": {FS: lsos.Migrations(), FailOnDrift: true, DriftDevURL: "postgres://%zz"},
+		"negative":    {FS: lsos.Migrations(), FailOnDrift: true, DriftDevURL: "postgres://localhost/x", DriftTimeout: -time.Second},
+	} {
+		_, err := Startup(ctx, db, cfg)
+		var se *StartupError
+		if !errors.As(err, &se) || se.Phase != PhaseConfig || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "Drift") {
+			t.Errorf("%s: want a config-phase StartupError naming the drift option, got %v", name, err)
+		}
+	}
+	// A dev server that refuses: the drift phase fails and says why; nothing is fatal before.
+	srv, err := pgtest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Startup(ctx, db, StartupConfig{FS: lsos.Migrations(), Apply: true, Now: clock, FailOnDrift: true,
+		DriftDevURL: srv.DatabaseURL("no_such_database_for_drift")})
+	var se *StartupError
+	if !errors.As(err, &se) || se.Phase != PhaseDrift || errors.Is(err, ErrDrift) || !strings.Contains(err.Error(), "DriftDevURL") {
+		t.Fatalf("an unreachable dev database must fail the drift phase naming DriftDevURL, got %v", err)
+	}
+}
+
+// A service that refuses to start on a schema someone changed by hand: FailOnDrift
+// replays the applied versions on a throwaway database created through DriftDevURL (a
+// scratch server in production; here the test kit's) and compares.
+func ExampleStartup_failOnDrift() {
+	ctx := context.Background()
+	srv, err := pgtest.Shared()
+	if err != nil {
+		panic(err)
+	}
+	name := srv.NewDatabaseName("drift example")
+	url, err := srv.CreateDatabase(ctx, name, "")
+	if err != nil {
+		panic(err)
+	}
+	defer srv.DropDatabase(ctx, name)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		panic(err)
+	}
+	defer pool.Close()
+	cfg := StartupConfig{FS: lsos.Migrations(), Apply: true, Now: clock, FailOnDrift: true, DriftDevURL: srv.URL}
+	if _, err := Startup(ctx, pool, cfg); err != nil {
+		panic(err)
+	}
+	fmt.Println("migrated, no drift")
+
+	// A hotfix applied by hand, outside the migrations.
+	if _, err := pool.Exec(ctx, "CREATE INDEX reviews_rating_hotfix ON reviews (rating)"); err != nil {
+		panic(err)
+	}
+	rep, err := Startup(ctx, pool, cfg)
+	fmt.Println("drift:", errors.Is(err, ErrDrift))
+	for _, d := range rep.Drift {
+		fmt.Println(d.Change, d.Kind, d.Object)
+	}
+	// Output:
+	// migrated, no drift
+	// drift: true
+	// changed table public.reviews
+	// extra index public.reviews_rating_hotfix
+}

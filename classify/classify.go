@@ -120,7 +120,7 @@ func classifyTable(ctx context.Context, db DB, p *governance.Policy, o Options, 
 			sampleCols[j] = t.columns[i].name
 		}
 		start := time.Now()
-		res, err := sampleTable(ctx, db, o, t, sampleCols)
+		res, err := sampleTable(ctx, db, p, o, t, sampleCols)
 		switch {
 		case isPermissionDenied(err):
 			// A role that may read the catalog but not the table still gets a catalog:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -187,15 +189,21 @@ func samplePlan(o Options, t tableInfo) (clause, method string) {
 }
 
 // sampleTable reads a bounded sample of the named columns, each cast to text and cut to
-// MaxValueBytes, and runs the detectors over it. Values never leave this function.
-func sampleTable(ctx context.Context, db DB, o Options, t tableInfo, cols []string) (tableSample, error) {
+// MaxValueBytes, and runs the detectors over it. Values never leave this function. Rows
+// of soft-deleted tenants are left out (see liveFilter).
+func sampleTable(ctx context.Context, db DB, p *governance.Policy, o Options, t tableInfo, cols []string) (tableSample, error) {
 	sel := make([]string, len(cols))
 	for i, c := range cols {
 		sel[i] = fmt.Sprintf("left((%s)::text, %d)", sqlident.Quote(c), o.MaxValueBytes)
 	}
-	base := "SELECT " + strings.Join(sel, ", ") + " FROM " + t.name.Quoted()
+	where, err := liveFilter(ctx, db, p, t)
+	if err != nil {
+		return tableSample{}, &Error{Op: "sample", Object: t.name.String(), Err: err}
+	}
+	base := "SELECT " + strings.Join(sel, ", ") + " FROM " + t.name.Quoted() + " " + sampleAlias
 	clause, method := samplePlan(o, t)
-	res, err := runSample(ctx, db, o, base+clause, len(cols))
+	limit := " LIMIT " + strconv.Itoa(o.SampleSize)
+	res, err := runSample(ctx, db, o, base+strings.TrimSuffix(clause, limit)+where+limit, len(cols))
 	if err != nil {
 		return res, &Error{Op: "sample", Object: t.name.String(), Err: err}
 	}
@@ -203,13 +211,59 @@ func sampleTable(ctx context.Context, db DB, o Options, t tableInfo, cols []stri
 	// up with a bounded LIMIT read rather than accept a thin sample.
 	if strings.HasPrefix(clause, " TABLESAMPLE") && res.rows < o.SampleSize/4 {
 		method = "limit " + strconv.Itoa(o.SampleSize) + " (block sample returned too few rows)"
-		res, err = runSample(ctx, db, o, base+" LIMIT "+strconv.Itoa(o.SampleSize), len(cols))
+		res, err = runSample(ctx, db, o, base+where+limit, len(cols))
 		if err != nil {
 			return res, &Error{Op: "sample", Object: t.name.String(), Err: err}
 		}
 	}
+	if where != "" {
+		method += ", soft-deleted tenants excluded"
+	}
 	res.method = method
 	return res, nil
+}
+
+// sampleAlias names the sampled table in the sample query.
+const sampleAlias = "lsos_x"
+
+// liveFilter returns " WHERE <condition>" leaving out the rows of soft-deleted tenants
+// (internal/softdelete: tenants.deleted_at, or lsos_retention.offboarding when the
+// tenants table has no deleted_at) from a table with the policy's tenant column, and the
+// soft-deleted rows of the tenants table itself; "" for other tables. A soft-deleted
+// tenant's data is on its way out: classifying the live schema from it would let a
+// departed customer's values decide how current data is governed.
+func liveFilter(ctx context.Context, db DB, p *governance.Policy, t tableInfo) (string, error) {
+	if p == nil || p.Tenant.Column == "" || p.Tenant.Table == "" {
+		return "", nil
+	}
+	col, typ := "", ""
+	root := t.name.Name == unqualifiedName(p.Tenant.Table)
+	for _, c := range t.columns {
+		if c.name == p.Tenant.Column && !root {
+			col, typ = c.name, c.dataType
+		}
+	}
+	if col == "" && !root {
+		return "", nil
+	}
+	m, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	if err != nil || m == nil {
+		return "", err
+	}
+	if root {
+		if t.name != m.Tenants {
+			return "", nil
+		}
+		col, typ = m.Key, m.KeyType
+	}
+	return " WHERE " + m.Live(sampleAlias+"."+sqlident.Quote(col), typ), nil
+}
+
+func unqualifiedName(name string) string {
+	if n, err := sqlident.Parse(name, ""); err == nil {
+		return n.Name
+	}
+	return name
 }
 
 func runSample(ctx context.Context, db DB, o Options, sql string, n int) (tableSample, error) {

@@ -41,7 +41,7 @@ func IntegrityChecks() []string {
 
 // KnownCheck reports whether name is a documented check name.
 func KnownCheck(name string) bool {
-	for _, c := range append(MigrationChecks(), IntegrityChecks()...) {
+	for _, c := range append(append(MigrationChecks(), IntegrityChecks()...), AtlasChecks()...) {
 		if c == name {
 			return true
 		}

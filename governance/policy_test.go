@@ -299,3 +299,15 @@ func TestLoadNamesTheFile(t *testing.T) {
 		t.Fatal("Load of a missing file succeeded")
 	}
 }
+
+// The Atlas-sourced review checks are checks like any other: a policy file may set
+// their severity.
+func TestSeveritiesAcceptAtlasChecks(t *testing.T) {
+	p, err := Parse([]byte("severities: {atlas-data-depend: error, atlas-condrop: info}\n"))
+	if err != nil {
+		t.Fatalf("policy with atlas-* severities: %v", err)
+	}
+	if got := p.SeverityFor(CheckAtlasDataDepend, SeverityWarning); got != SeverityError {
+		t.Errorf("atlas-data-depend severity %v, want error", got)
+	}
+}

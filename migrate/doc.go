@@ -88,6 +88,17 @@
 // ([*StatementError], [*DirtyError], [*WindowError]). [Config.Logger] gets one line per
 // version and [Config.Progress] an [Event] per version and statement.
 //
+// # Planning and drift
+//
+// [Plan] computes the next versions from the state the directory builds to a desired
+// schema, given as plain SQL or as Atlas HCL (files named *.hcl in
+// [PlanOptions].DesiredNames, declaring schema "public"): Atlas diffs the two on a
+// scratch database and Plan adds what Atlas leaves out (CONCURRENTLY indexes in a
+// no-transaction version, NOT VALID constraints validated later, guarded irreversible
+// rollbacks, rename hints); [WritePlan] writes them and atlas.sum. [Drift] compares a
+// live database with what its applied versions produce, so a hand-made hotfix shows up;
+// lsosgov.StartupConfig.FailOnDrift runs it at startup.
+//
 // # Round-trip test and rehearsal
 //
 // [Test] applies every version, rolls them back one at a time comparing the schema with

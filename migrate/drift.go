@@ -23,6 +23,10 @@ type DriftOptions struct {
 	Applied []string
 	// Schemas to compare; default public.
 	Schemas []string
+	// IgnorePartitions leaves out partition children (and the indexes, constraints,
+	// triggers and comments on them), which partition maintenance and archiving create
+	// and detach at run time. Partitioned parents are still compared.
+	IgnorePartitions bool
 }
 
 // Drift compares the live database db with the state its applied versions of dir
@@ -57,5 +61,5 @@ func Drift(ctx context.Context, db DB, dir *Dir, opts DriftOptions) ([]Differenc
 	if err != nil {
 		return nil, err
 	}
-	return review.Drift(ctx, db, opts.Dev, d, review.DriftOptions{Applied: applied, Schemas: opts.Schemas})
+	return review.Drift(ctx, db, opts.Dev, d, review.DriftOptions{Applied: applied, Schemas: opts.Schemas, IgnorePartitions: opts.IgnorePartitions})
 }

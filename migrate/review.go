@@ -9,8 +9,9 @@ import (
 )
 
 // ReviewOptions tune [Review]: the clock (Now), the versions to review (Since), a
-// classifier, the database whose statistics size the index impact (Stats) and a logger.
-// Policy is set by Review from its argument.
+// classifier, the database whose statistics size the index impact (Stats), the target
+// whose revisions table dates the deprecating versions (Target, RevisionsSchema, or
+// AppliedAt given directly) and a logger. Policy is set by Review from its argument.
 type ReviewOptions = review.Options
 
 // ReviewReport is the outcome of [Review]: findings (JSON {"findings":[…]}), suppressed
@@ -22,7 +23,8 @@ type ReviewReport = review.Report
 // Review replays dir on dev, an empty scratch database (never the target), and reviews
 // every version after opts.Since against policy (policy §2-4, §10): missing-rollback,
 // checksum-mismatch, destructive-change, backward-incompatible, lock-risk, index-impact,
-// tenant-isolation, unclassified-column, sensitive-change and missing-approval. A nil
+// tenant-isolation, unclassified-column, sensitive-change and missing-approval, plus
+// Atlas's sqlcheck analyzers (merged into those findings, or atlas-* findings). A nil
 // policy is [governance.Default]. Findings are not errors; the error is for a review
 // that could not run.
 func Review(ctx context.Context, dev DB, dir *Dir, policy *governance.Policy, opts ReviewOptions) (*ReviewReport, error) {

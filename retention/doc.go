@@ -68,6 +68,59 @@
 // when). A crash or a cancelled context leaves the tenant hard-deleting; calling
 // HardDelete again resumes, and calling it on a purged tenant returns the record.
 //
+// After HardDelete, the tenant's rows may still sit in partition archives exported
+// before it. Purging a tenant purges those too, unless a legal hold covers them: the
+// documented flow ends with archive.PurgeTenant (this package cannot import archive),
+// which rewrites each archive without the tenant's rows, verifies it, switches the
+// catalog and deletes the old object, with an audit record per archive in
+// lsos_retention.deletions (kind archive-purge, operation "archive-purge:<tenant>",
+// migration 0003). Skipping it is a decision that is recorded with its reason
+// (archive.RecordPurgeSkipped, kind archive-purge-skipped). govctl's
+// "tenant offboard --stage hard-delete" refuses, before deleting anything, while
+// archives hold the tenant and neither --archive-store nor --skip-archive-purge REASON
+// is given. The tenant's own export (Export) is its copy and is not purged. HardDelete
+// refuses, before deleting anything, while a table in a library schema (a partition the
+// archive package kept detached) references the tenant's rows by foreign key: drop
+// those keys (an archived copy needs none); PurgeTenant then removes the tenant's rows
+// from the kept copy together with its archive.
+//
+// # Soft-deleted tenants
+//
+// A soft-deleted tenant is on its way out: the running service must stop seeing it, the
+// library must not let its data decide anything about live data, and nothing may destroy
+// it before the export window and the legal requirements allow. What marks it: its
+// tenants row's deleted_at (SoftDelete sets it in the same transaction that opens the
+// offboarding record, and an application that sets deleted_at itself is covered); a
+// tenants table without deleted_at falls back to lsos_retention.offboarding (any state).
+// [SoftDeletedTenants] returns the ids. Decisions, query by query:
+//
+//   - Applications: [InstallActiveViews] creates, in schema lsos_active, one view per
+//     tenant-owned table (and one of the tenants table) without the soft-deleted
+//     tenants' rows. The views are security_invoker (a role reads through them only what
+//     it may read from the tables, so they widen no privilege) and security_barrier (a
+//     caller's leaky function cannot see the hidden rows). The filter runs at query time;
+//     call InstallActiveViews after every migration run (new columns, new and dropped
+//     tables), and [DropActiveViews] before a migration that drops or retypes a column
+//     of a tenant-owned table.
+//   - Classification sampling (package classify) leaves out rows of soft-deleted tenants
+//     and their tenants rows: a departed customer's values must not decide how current
+//     data is governed. A role that cannot read the tenants table cannot sample tenant
+//     tables (the sample fails closed, reported as not sampled).
+//   - Eligibility and sweeps: "tenants present" still lists a soft-deleted tenant (its
+//     rows are there), but its plan no longer extends retention: its rows follow the
+//     category's default keep, which is never below the floor. The longer keep of a plan
+//     was a service promise that ended with the contract; so the tenant neither holds
+//     partitions back beyond the default nor lets anything go before the floor. Legal
+//     holds on it still block, as they block its hard delete.
+//   - archive.Find with a tenant filter still finds archives holding a soft-deleted (or
+//     hard-deleted, not yet archive-purged) tenant: audits and the export window need
+//     them. After archive.PurgeTenant it finds none.
+//   - integrity's duplicate-snapshot check still counts a soft-deleted tenant's rows:
+//     they exist until the hard delete, a unique index built to enforce the key would
+//     fail on them too, and the export must carry the data as it is. Orphan reporting
+//     (IN202, children of soft-deleted parents) is unchanged.
+//   - HardDelete, Export and Plan read the soft-deleted tenant's rows on purpose.
+//
 // # Retention floors at offboarding
 //
 // "Hard-delete after retention/legal requirements" is read this way: the floors of the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -63,7 +64,7 @@ type RowRange struct {
 // covers it. Tenants' plans come from the tenants table's plan column.
 func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, now time.Time) (*EligibilityReport, error) {
 	cr := Cutoffs(p, cat, now)
-	plans, err := TenantPlans(ctx, db, cat)
+	plans, soft, err := livePlans(ctx, db, p, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCat
 		te := TableEligibility{TableCutoff: tc}
 		var err error
 		if t.Partitioned {
-			err = partitionEligibility(ctx, db, p, cat, t, plans, now, &te)
+			err = partitionEligibility(ctx, db, p, cat, t, plans, soft, now, &te)
 		} else {
 			err = rowEligibility(ctx, db, p, cat, t, plans, now, &te)
 		}
@@ -100,6 +101,39 @@ func cutoffTable(cat *TableCatalog, tc TableCutoff) (*Table, bool) {
 		}
 	}
 	return nil, false
+}
+
+// SoftDeletedTenants returns the ids (text form) of the tenants that are soft-deleted
+// now: tenants.deleted_at set, or, for a tenants table without deleted_at, a record in
+// lsos_retention.offboarding (see "Soft-deleted tenants" in the package documentation).
+func SoftDeletedTenants(ctx context.Context, db DB, p *governance.Policy) (map[string]bool, error) {
+	m, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	if err != nil {
+		return nil, fmt.Errorf("retention: %w", err)
+	}
+	return m.IDs(ctx, db)
+}
+
+// livePlans is [TenantPlans] with soft-deleted tenants moved to the default plan: the
+// longer keep a plan bought was a service promise that ended with the contract, so a
+// soft-deleted tenant neither holds data back beyond the category's keep nor, since the
+// default keep is never below the floor, lets it go earlier than the floor. Legal holds
+// still cover its data; they are checked on every tenant present.
+func livePlans(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog) (map[string]string, map[string]bool, error) {
+	plans, err := TenantPlans(ctx, db, cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	soft, err := SoftDeletedTenants(ctx, db, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	for id := range soft {
+		if _, ok := plans[id]; ok {
+			plans[id] = ""
+		}
+	}
+	return plans, soft, nil
 }
 
 // TenantPlans maps tenant id (as text) to plan, from the tenants table's plan column
@@ -129,7 +163,7 @@ func TenantPlans(ctx context.Context, db DB, cat *TableCatalog) (map[string]stri
 }
 
 func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, t *Table,
-	plans map[string]string, now time.Time, te *TableEligibility) error {
+	plans map[string]string, soft map[string]bool, now time.Time, te *TableEligibility) error {
 	loc := p.Location()
 	for _, part := range t.Partitions {
 		name := part.Name.String()
@@ -165,7 +199,7 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 		for _, n := range counts {
 			total += n
 		}
-		if reason := rangeBlocked(te.TableCutoff, to, tenants, plans, loc); reason != "" {
+		if reason := rangeBlocked(te.TableCutoff, to, tenants, plans, soft, loc); reason != "" {
 			block(reason, nil)
 			continue
 		}
@@ -183,7 +217,7 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 }
 
 // rangeBlocked returns why a range ending at to may not leave yet, or "".
-func rangeBlocked(tc TableCutoff, to time.Time, tenants []string, plans map[string]string, loc *time.Location) string {
+func rangeBlocked(tc TableCutoff, to time.Time, tenants []string, plans map[string]string, soft map[string]bool, loc *time.Location) string {
 	if len(tenants) == 0 || !hasPlanCutoffs(tc) {
 		if tc.Forever {
 			return fmt.Sprintf("%s data is kept forever", tc.Category)
@@ -196,11 +230,15 @@ func rangeBlocked(tc TableCutoff, to time.Time, tenants []string, plans map[stri
 	var late []string
 	for _, id := range tenants {
 		c, keep, finite := tc.CutoffFor(plans[id])
+		label := "plan " + planName(plans[id])
+		if soft[id] {
+			label = "soft-deleted: default keep"
+		}
 		switch {
 		case !finite:
-			late = append(late, fmt.Sprintf("tenant %s (plan %s) keeps forever", id, planName(plans[id])))
+			late = append(late, fmt.Sprintf("tenant %s (%s) keeps forever", id, label))
 		case to.After(c):
-			late = append(late, fmt.Sprintf("tenant %s (plan %s) keeps %s, cutoff %s", id, planName(plans[id]), keep, fmtTime(c, loc)))
+			late = append(late, fmt.Sprintf("tenant %s (%s) keeps %s, cutoff %s", id, label, keep, fmtTime(c, loc)))
 		}
 	}
 	if len(late) == 0 {

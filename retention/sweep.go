@@ -78,7 +78,7 @@ func Sweep(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCatalog
 		return nil, err
 	}
 	rep := Cutoffs(p, cat, o.Now)
-	plans, err := TenantPlans(ctx, db, cat)
+	plans, _, err := livePlans(ctx, db, p, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -55,10 +55,13 @@ func scratchDB(ctx context.Context, devURL, what string) (*pgxpool.Pool, func(),
 	return pool, pool.Close, nil
 }
 
-// runMigrateLint is `migrate lint --dir D [--dev-url URL] [--since VERSION] [--now T]`:
-// it replays the directory on a scratch database and reviews the versions after --since
-// (default: those not applied on --database-url, or all) against the policy. Exit 1 on
-// any error-severity finding.
+// runMigrateLint is `migrate lint --dir D [--dev-url URL] [--since VERSION] [--now T]
+// [--revisions-schema S]`: it replays the directory on a scratch database and reviews the
+// versions after --since (default: those not applied on --database-url, or all) against
+// the policy. With --database-url (the target) the deprecation window of a drop runs from
+// when the deprecating version was applied there (its revisions table in schema
+// --revisions-schema); without it, from the version's timestamp. Exit 1 on any
+// error-severity finding.
 func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("migrate lint", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -66,6 +69,7 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	devURL := fs.String("dev-url", "", "empty scratch database to replay on (default: an embedded throwaway PostgreSQL)")
 	since := fs.String("since", "", "review only versions after this one (default: all pending)")
 	nowS := fs.String("now", "", "clock for deprecation windows, RFC3339")
+	revSchema := fs.String("revisions-schema", review.DefaultRevisionsSchema, "schema of the target's revisions table (with --database-url)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("migrate lint: %v", err)
 	}
@@ -84,16 +88,19 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	}
 	opts := review.Options{Policy: e.policy, Since: *since, Now: func() time.Time { return now }}
 	if e.databaseURL != "" {
-		// The target only lends its statistics (index impact) and its applied versions.
+		// The target only lends its statistics (index impact), its applied versions and
+		// when they were applied (deprecation windows); nothing is written there.
 		target, err := pgxpool.New(ctx, e.databaseURL)
 		if err != nil {
 			return usagef("migrate lint: --database-url: %v", err)
 		}
 		defer target.Close()
 		opts.Stats = target
+		opts.Target = target
+		opts.RevisionsSchema = *revSchema
 		if *since == "" {
 			if md, err := migrate.Load(*dir); err == nil {
-				if m, err := migrate.NewMigrator(target, md, migrate.Config{Policy: e.policy}); err == nil {
+				if m, err := migrate.NewMigrator(target, md, migrate.Config{Policy: e.policy, Schema: *revSchema}); err == nil {
 					if st, err := m.Status(ctx); err == nil {
 						for _, s := range st {
 							if s.State == "applied" {
@@ -112,7 +119,7 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	defer done()
 	rep, err := review.Review(ctx, dev, d, opts)
 	if err != nil {
-		if errors.Is(err, review.ErrBadDirective) || errors.Is(err, review.ErrDevNotEmpty) {
+		if errors.Is(err, review.ErrBadDirective) || errors.Is(err, review.ErrDevNotEmpty) || errors.Is(err, review.ErrOptions) {
 			return usagef("%v", err)
 		}
 		return err
@@ -146,14 +153,14 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 	nowS := fs.String("now", "", "version timestamp, RFC3339 (default: now)")
 	dry := fs.Bool("dry-run", false, "print the plan without writing it")
 	var desired, renames stringList
-	fs.Var(&desired, "desired", "desired schema SQL file (repeatable)")
+	fs.Var(&desired, "desired", "desired schema file: SQL, or Atlas HCL ending in .hcl (repeatable)")
 	fs.Var(&renames, "rename", "table.old:new, a rename instead of drop+add (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("migrate plan: %v", err)
 	}
 	desired = append(desired, fs.Args()...)
 	if len(desired) == 0 {
-		return usagef("migrate plan: want --desired FILE (the desired schema as SQL)")
+		return usagef("migrate plan: want --desired FILE (the desired schema as SQL, or Atlas HCL in files ending in .hcl)")
 	}
 	now, err := parseNow(e, "migrate plan", *nowS)
 	if err != nil {
@@ -174,6 +181,7 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 			return usagef("migrate plan: --desired: %v", err)
 		}
 		sqls = append(sqls, string(b))
+		o.DesiredNames = append(o.DesiredNames, f) // errors name the file; .hcl marks Atlas HCL
 	}
 	d, err := review.LoadFS(os.DirFS(*dir))
 	if err != nil {
@@ -188,6 +196,9 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 	if errors.Is(err, review.ErrNoChange) {
 		fmt.Fprintln(e.stdout, "no change: the directory already produces the desired schema")
 		return nil
+	}
+	if errors.Is(err, review.ErrDesired) {
+		return usagef("migrate plan: %v", err) // bad input: exit 2
 	}
 	if err != nil {
 		return err
@@ -218,13 +229,14 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// runMigrateDrift is `migrate drift --dir D [--dev-url URL]`: it compares
+// runMigrateDrift is `migrate drift --dir D [--dev-url URL] [--ignore-partitions]`: it compares
 // --database-url with the state its applied versions produce. Exit 1 on any difference.
 func runMigrateDrift(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("migrate drift", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dir := fs.String("dir", "migrations", "migration directory")
 	devURL := fs.String("dev-url", "", "empty scratch database (default: an embedded throwaway PostgreSQL)")
+	ignoreParts := fs.Bool("ignore-partitions", false, "leave out partition children, which partition maintenance creates at run time")
 	if err := fs.Parse(args); err != nil {
 		return usagef("migrate drift: %v", err)
 	}
@@ -245,7 +257,7 @@ func runMigrateDrift(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	diffs, err := migrate.Drift(ctx, live, md, migrate.DriftOptions{Dev: dev, Config: migrate.Config{Policy: e.policy}})
+	diffs, err := migrate.Drift(ctx, live, md, migrate.DriftOptions{Dev: dev, Config: migrate.Config{Policy: e.policy}, IgnorePartitions: *ignoreParts})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/lsos/lsosgov/retention"
 )
 
-const tenantUsage = "tenant offboard --tenant ID --stage soft-delete|export|hard-delete [--store URL] [--now T] [--dry-run] [--by WHO]: staged tenant offboarding"
+const tenantUsage = "tenant offboard --tenant ID --stage soft-delete|export|hard-delete [--store URL] [--archive-store URL | --skip-archive-purge REASON] [--now T] [--dry-run] [--by WHO]: staged tenant offboarding"
 
 func runTenant(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "offboard" {
@@ -29,6 +29,9 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "print what the stage would do; change nothing")
 	by := fs.String("by", "", "who runs the offboarding (default $USER)")
 	batch := fs.Int("batch-size", 0, "rows per delete batch (default: the policy's offboarding.batch_size)")
+	var ap archivePurge
+	fs.StringVar(&ap.store, "archive-store", "", "hard-delete: the partition archive store (as given to archive run); the tenant's archived rows are purged after the hard delete")
+	fs.StringVar(&ap.skip, "skip-archive-purge", "", "hard-delete: keep the tenant's rows in partition archives; the value says why and goes into the audit record")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usagef("tenant offboard: %v (usage: %s)", err, tenantUsage)
 	}
@@ -50,6 +53,9 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 	}
 	if *batch < 0 {
 		return usagef("tenant offboard: --batch-size must be above zero")
+	}
+	if err := ap.validate(*stage); err != nil {
+		return err
 	}
 	now, err := parseNow(e, "tenant offboard", *nowFlag)
 	if err != nil {
@@ -110,12 +116,20 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 		}
 		return w.Flush()
 	}
-	res, err := ob.HardDelete(ctx, *tenant)
-	pr.Done()
-	if err != nil {
+	if err := ap.preflight(ctx, conn, *tenant); err != nil {
 		return err
 	}
-	return printDeleteResult(e, res)
+	res, err := ob.HardDelete(ctx, *tenant)
+	if err != nil {
+		pr.Done()
+		return err
+	}
+	purge, skipped, perr := ap.run(ctx, e, conn, *tenant, actor(*by), now, pr)
+	pr.Done()
+	if err := printOffboardResult(e, res, purge, skipped); err != nil {
+		return err
+	}
+	return perr
 }
 
 func dryRunStage(ctx context.Context, e *env, ob *retention.Offboarder, stage string, st retention.Status) error {

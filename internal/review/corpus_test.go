@@ -33,7 +33,10 @@ func codeCheck(code string) string {
 	return map[string]string{"MR": governance.CheckMissingRollback, "CS": governance.CheckChecksumMismatch,
 		"DC": governance.CheckDestructiveChange, "BI": governance.CheckBackwardIncompatible, "LR": governance.CheckLockRisk,
 		"II": governance.CheckIndexImpact, "TI": governance.CheckTenantIsolation, "UC": governance.CheckUnclassifiedColumn,
-		"SC": governance.CheckSensitiveChange, "MA": governance.CheckMissingApproval}[code[:2]]
+		"SC": governance.CheckSensitiveChange, "MA": governance.CheckMissingApproval,
+		// Atlas sqlcheck codes that no check of ours covers become atlas-* findings.
+		"DS": governance.CheckAtlasDestructive, "MF": governance.CheckAtlasDataDepend,
+		"CD": governance.CheckAtlasConDrop, "BC": governance.CheckAtlasIncompatible}[code[:2]]
 }
 
 // w is an expected finding in the case's own file.
@@ -110,9 +113,9 @@ var corpus = []corpusCase{
 	{name: "detach-concurrently", dir: dirCase{migs: one("-- lsos:no-transaction\nALTER TABLE ranking_snapshots DETACH PARTITION ranking_snapshots_2026_01 CONCURRENTLY;")},
 		negative: []string{governance.CheckLockRisk}},
 	{name: "unique-constraint-without-index", dir: dirCase{migs: one("ALTER TABLE projects ADD CONSTRAINT projects_title_uq UNIQUE (tenant_id, title);")},
-		want: []want{w(1, "LR110", "public.projects"), w(1, "II101", "public.projects")}},
+		want: []want{w(1, "LR110", "public.projects"), w(1, "II101", "public.projects"), w(1, "MF101", "public.projects")}},
 	{name: "unique-using-index", dir: dirCase{migs: one("-- lsos:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY projects_title_uq ON projects (tenant_id, title);\nALTER TABLE projects ADD CONSTRAINT projects_title_uq UNIQUE USING INDEX projects_title_uq;")},
-		want: []want{w(2, "II101", "public.projects")}, negative: []string{governance.CheckLockRisk}},
+		want: []want{w(2, "II101", "public.projects"), w(2, "MF101", "public.projects")}, negative: []string{governance.CheckLockRisk}},
 
 	// backward-incompatible
 	{name: "set-not-null", dir: dirCase{migs: one("ALTER TABLE projects ALTER COLUMN legacy_code SET NOT NULL;")},
@@ -177,7 +180,7 @@ var corpus = []corpusCase{
 		policy: func(p *governance.Policy) { p.Tenant.GlobalKeys = []string{"tags.label"} }},
 		negative: []string{governance.CheckTenantIsolation}},
 	{name: "unique-index-on-existing-without-tenant", dir: dirCase{migs: one("-- lsos:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY accounts_email_uq ON accounts (email);")},
-		want: []want{w(2, "TI103", "public.accounts.(email)"), w(2, "II101", "public.accounts")}},
+		want: []want{w(2, "TI103", "public.accounts.(email)"), w(2, "II101", "public.accounts"), w(2, "MF101", "public.accounts")}},
 	{name: "fk-without-tenant", dir: dirCase{migs: one("CREATE TABLE tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), project_id bigint NOT NULL REFERENCES projects (id), UNIQUE (tenant_id, id));")},
 		want: []want{w(1, "TI104", "public.tasks.(project_id)"), w(1, "II103", "public.tasks.(project_id)")}},
 	{name: "fk-with-tenant", dir: dirCase{migs: one("CREATE TABLE tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), project_id bigint NOT NULL,\n  FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id));\nCREATE INDEX tasks_project_idx ON tasks (tenant_id, project_id);")},
@@ -228,6 +231,16 @@ var corpus = []corpusCase{
 		want: []want{w(1, "MA101", caseVersion)}},
 	{name: "fully-approved", dir: dirCase{migs: one("ALTER TABLE accounts ADD COLUMN phone text;")},
 		want: []want{w(1, "SC101", "public.accounts.phone")}, negative: []string{governance.CheckMissingApproval}},
+
+	// Atlas sqlcheck diagnostics that no check of ours covers (atlas-* checks).
+	{name: "atlas-drop-foreign-key", dir: dirCase{migs: one("ALTER TABLE projects DROP CONSTRAINT projects_tenant_id_fkey;")},
+		want: []want{w(1, "CD101", "public.projects")}},
+	{name: "atlas-drop-schema", dir: dirCase{migs: two("CREATE SCHEMA staging;\nCREATE TABLE staging.imports (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id));\nCREATE INDEX imports_tenant_idx ON staging.imports (tenant_id);",
+		"DROP SCHEMA staging CASCADE;")},
+		want: []want{w(1, "DS101", "staging")}},
+	{name: "atlas-unique-on-new-column", dir: dirCase{migs: one("ALTER TABLE projects ADD COLUMN slug text;\nCOMMENT ON COLUMN projects.slug IS 'lsos:class=operational';\n-- lsos:allow lock-risk reason=\"the column is new and empty\"\nCREATE UNIQUE INDEX projects_slug_uq ON projects (slug);"),
+		policy: func(p *governance.Policy) { p.Tenant.GlobalKeys = []string{"projects.slug"} }},
+		want: []want{w(4, "II101", "public.projects")}, negative: []string{governance.CheckAtlasDataDepend}},
 
 	// suppression
 	{name: "allow-with-reason", dir: dirCase{migs: one("-- lsos:allow lock-risk reason=\"projects has 40 rows\"\nCREATE INDEX projects_title_idx ON projects (title);")},

@@ -20,8 +20,11 @@
 //     edited, CS102 not in atlas.sum, CS103 file missing, CS104 no atlas.sum).
 //   - destructive-change: DROP TABLE (DC101), DROP COLUMN (DC102), TRUNCATE (DC103).
 //     A drop is accepted once an earlier version declared `-- lsos:deprecates t[.c]`
-//     at least the policy's deprecation window before now (measured from that version's
-//     timestamp); the finding says when the drop becomes allowed.
+//     at least the policy's deprecation window before now. Without a target the window
+//     runs from that version's timestamp (the finding says so); with [Options.Target]
+//     (or [Options.AppliedAt]) it runs from when the version was applied there, read
+//     from package migrate's revisions table by [ReadApplied], and a deprecating version
+//     not applied there yet allows no drop. The finding says when the drop becomes allowed.
 //   - backward-incompatible: rename of a table/column (BI101/BI102), drop (BI103/BI104),
 //     ADD COLUMN NOT NULL without default (BI105), a narrowing or rewriting type change
 //     (BI106), SET NOT NULL without a validated CHECK (BI107), DROP DEFAULT (BI108).
@@ -37,7 +40,14 @@
 //   - index-impact (info): every index added or dropped on an existing table with the
 //     table's rows and size from pg_class (of [Options.Stats], e.g. the target) and an
 //     estimated index size and build time (II101, II102); an FK without an index
-//     starting with its columns (II103).
+//     starting with its columns (II103); a new index that makes an existing one
+//     redundant (II104: the existing index's key columns are a leading prefix of the new
+//     one's) and a new index redundant with an existing one (II105: its key columns are
+//     a prefix of, or equal to, the existing one's). Both name the two indexes and the
+//     one to drop. Redundancy needs the same access method (a prefix only for B-tree),
+//     the same predicate, operator classes and sort order, and no expression; a unique,
+//     primary key or constraint index (or one with INCLUDE columns) is never the
+//     redundant one.
 //   - tenant-isolation: tenant column missing (TI101) or nullable (TI102), a unique index
 //     without it (TI103; primary keys, the root table, global tables and the policy's
 //     global_keys are exempt), an FK to a tenant-owned table without it (TI104), RLS off
@@ -49,6 +59,28 @@
 //     checked against approvals.yaml (`approvals: {"<version>": [role, …]}`) and
 //     `-- lsos:approved-by role, …` directives.
 //
+// # Atlas analyzers
+//
+// Each reviewed file is also fed to Atlas's sqlcheck analyzers (destructive DS1xx,
+// data_depend MF1xx, condrop CD101, incompatible BC1xx), as Atlas's own lint does: the
+// tables a statement touches are inspected with Atlas before and after it runs on the
+// dev database, and their SchemaDiff is the statement's
+// [ariga.io/atlas/sql/sqlcheck.Change] (a RENAME becomes Atlas's rename change, not a
+// drop plus add); the file's From/To/Sum come from the same inspection of every table
+// it names. A diagnostic that duplicates a check of ours
+// is merged into its finding, which keeps its check and code and gains "(Atlas DS103: …)"
+// in its message: DS102/DS103 into destructive-change DC101/DC102, BC101/BC102 into
+// backward-incompatible BI101/BI102, MF103/MF104 into BI105/BI107. When our check
+// accepted the statement (deprecation window passed, contract step, validated NOT NULL
+// check, identity column) the diagnostic is recorded as accepted. Any other diagnostic
+// becomes a finding of its own, with Atlas's code and a check named after the analyzer
+// (governance.CheckAtlasDestructive "atlas-destructive" for DS101 drop schema,
+// "atlas-data-depend" for MF101/MF102 unique index on existing data, "atlas-condrop" for
+// CD101, "atlas-incompatible"); default severities error, warning, warning, error, and
+// the policy's severities map overrides them. [Report.Atlas] lists every diagnostic with
+// its outcome. Atlas inspects through a database/sql session of its own, so a dev
+// database given as a transaction skips the analyzers ([AtlasReport.Skipped] says why).
+//
 // # Suppression
 //
 // `-- lsos:allow <check> reason="…"` in the leading comment block suppresses the check
@@ -59,14 +91,19 @@
 // # Reports
 //
 // [Report.WriteJSON] writes {"findings":[…]} (DESIGN.md) plus approvals, flags,
-// index_impact and suppressed; [Report.WriteText] one line per finding;
+// index_impact, suppressed and atlas; [Report.WriteText] one line per finding;
 // [Report.WriteMarkdown] a pull-request comment with the index impact table and the
 // approvals required.
 //
 // # Planning
 //
 // [Plan] replays the directory, loads the desired schema next to it, and diffs with
-// Atlas (SchemaDiff, PlanChanges), then fills Atlas's gaps: indexes on existing tables
+// Atlas (SchemaDiff, PlanChanges). The desired schema is plain SQL or Atlas HCL
+// (PostgreSQL dialect; sources named *.hcl in [PlanOptions.DesiredNames], evaluated
+// together, declaring only schema "public"; not mixed with SQL). HCL is evaluated with
+// Atlas's postgres.EvalHCL and created on the scratch database through Atlas's planner,
+// then inspected like the SQL, so both give the same plan; errors are a [*DesiredError]
+// naming the file and line. Then Plan fills Atlas's gaps: indexes on existing tables
 // CONCURRENTLY in a no-transaction version; FKs and CHECKs NOT VALID plus a VALIDATE
 // version; drops marked irreversible in the rollback with a failing guard; partition
 // children (which Atlas does not inspect) created from the catalog; a drop+add of one
@@ -78,4 +115,6 @@
 // [Drift] replays the applied versions on a scratch database and compares it with the
 // live one through package schemasnap: tables, partitions, views, functions, triggers,
 // RLS and policies, sequences, types, index and constraint definitions, comments.
+// [DriftOptions.IgnorePartitions] leaves out partition children, which partition
+// maintenance creates at run time (lsosgov.Startup's FailOnDrift does so by default).
 package review

@@ -20,6 +20,13 @@ type DriftOptions struct {
 	Applied []string
 	// Schemas to compare; default public.
 	Schemas []string
+	// IgnorePartitions leaves out partition children and the indexes, constraints,
+	// triggers, policies and comments on them. Partition maintenance and archiving
+	// create and detach monthly partitions at run time, so on a live database they are
+	// not migration state. Partitioned parents are still compared, and a parent's
+	// indexes and constraints reach its children, so a hand-made change to a parent is
+	// still found; a change made to one child only is not.
+	IgnorePartitions bool
 }
 
 // Difference is one way the live database differs from what its migrations produce.
@@ -83,7 +90,75 @@ func Drift(ctx context.Context, live, dev DB, d *Dir, o DriftOptions) ([]Differe
 	if err != nil {
 		return nil, fmt.Errorf("review: drift: live database: %w", err)
 	}
+	if o.IgnorePartitions {
+		parts := map[string]bool{}
+		for _, snap := range []*schemasnap.Snapshot{want, got} {
+			for k := range snap.Partitions {
+				parts[k] = true
+			}
+		}
+		dropPartitions(want, parts)
+		dropPartitions(got, parts)
+	}
 	return compareSnapshots(want, got), nil
+}
+
+// indexTableRe finds the table in pg_get_indexdef output ("… ON [ONLY] schema.table USING …").
+var indexTableRe = regexp.MustCompile(` ON (?:ONLY )?(.+?) USING `)
+
+// dropPartitions removes from s the partition children in parts and what hangs on them.
+// Keys and definitions quote identifiers the same way (format %I, pg_get_*def), so the
+// child names compare as they are.
+func dropPartitions(s *schemasnap.Snapshot, parts map[string]bool) {
+	onPart := func(key string) bool { // schema.table.object keys
+		for p := range parts {
+			if strings.HasPrefix(key, p+".") || key == p {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range s.Partitions {
+		delete(s.Partitions, k)
+	}
+	for k := range s.Tables {
+		if parts[k] {
+			delete(s.Tables, k)
+		}
+	}
+	for k, def := range s.Indexes {
+		if m := indexTableRe.FindStringSubmatch(def); m != nil && parts[m[1]] {
+			delete(s.Indexes, k)
+		}
+	}
+	for _, m := range []map[string]string{s.Constraint, s.Triggers, s.Policies, s.RLS} {
+		for k := range m {
+			if onPart(k) {
+				delete(m, k)
+			}
+		}
+	}
+	// pg_describe_object leaves out the schema of an object on the search_path.
+	bare := map[string]bool{}
+	for p := range parts {
+		if _, name, ok := strings.Cut(p, "."); ok {
+			bare[name] = true
+		}
+	}
+	for k := range s.Comments {
+		kind, obj, _ := strings.Cut(k, " ")
+		if kind != "table" && kind != "column" {
+			continue
+		}
+		if kind == "column" {
+			if i := strings.LastIndex(obj, "."); i > 0 {
+				obj = obj[:i]
+			}
+		}
+		if parts[obj] || bare[obj] {
+			delete(s.Comments, k)
+		}
+	}
 }
 
 var spaceRe = regexp.MustCompile(`\s+`)

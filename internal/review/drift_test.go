@@ -77,3 +77,46 @@ DROP INDEX projects_created_idx;`
 		t.Errorf("drift must refuse a non-empty dev database (never replay on the target): %v", err)
 	}
 }
+
+// TestDriftIgnorePartitions leaves run-time partitions out but still sees a change to
+// the partitioned parent.
+func TestDriftIgnorePartitions(t *testing.T) {
+	ctx := context.Background()
+	d := buildDir(t, dirCase{})
+	live := pgtest.DB(t, "", nil)
+	for _, f := range d.Files {
+		if _, err := live.Exec(ctx, f.SQL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := live.Exec(ctx, `CREATE TABLE ranking_snapshots_2026_02 PARTITION OF ranking_snapshots FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+COMMENT ON TABLE ranking_snapshots_2026_02 IS 'made by partition maintenance'`); err != nil {
+		t.Fatal(err)
+	}
+	list := func(o DriftOptions) string {
+		diffs, err := Drift(ctx, live, pgtest.DB(t, "", nil), d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, x := range diffs {
+			got = append(got, x.Change+" "+x.Kind+" "+x.Object)
+		}
+		return strings.Join(got, "\n")
+	}
+	if got := list(DriftOptions{}); !strings.Contains(got, "extra partition public.ranking_snapshots_2026_02") || !strings.Contains(got, "extra index public.ranking_snapshots_2026_02_tenant_id_captured_on_idx") {
+		t.Fatalf("without IgnorePartitions the partition and its index are drift:\n%s", got)
+	}
+	if got := list(DriftOptions{IgnorePartitions: true}); got != "" {
+		t.Fatalf("run-time partitions must be ignored, got:\n%s", got)
+	}
+	// A hand-made index on the parent reaches every child: still drift, reported once
+	// for the parent and not for the children.
+	if _, err := live.Exec(ctx, `CREATE INDEX ranking_snapshots_keyword_hotfix ON ranking_snapshots (keyword)`); err != nil {
+		t.Fatal(err)
+	}
+	got := list(DriftOptions{IgnorePartitions: true})
+	if !strings.Contains(got, "extra index public.ranking_snapshots_keyword_hotfix") || strings.Contains(got, "2026_0") {
+		t.Fatalf("a parent hotfix must be found, its children's copies not listed:\n%s", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 // stmt is one statement of a file, split as PostgreSQL's parser splits it.
 type stmt struct {
 	SQL     string
+	Pos     int // byte offset of the first token in the file
 	Line    int // line of the first token (1-based)
 	EndLine int
 	Node    *pg.Node
@@ -32,6 +33,7 @@ func splitStatements(name, src string) ([]stmt, error) {
 		text := strings.TrimSpace(src[start:end])
 		out = append(out, stmt{
 			SQL:     text,
+			Pos:     start,
 			Line:    1 + strings.Count(src[:start], "\n"),
 			EndLine: 1 + strings.Count(src[:end], "\n"),
 			Node:    rs.Stmt,

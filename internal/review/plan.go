@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
 )
 
 // PlanOptions tune [Plan].
@@ -29,6 +31,10 @@ type PlanOptions struct {
 	Now func() time.Time
 	// Renames turns a drop+add of the same type into a rename: "table.old" → "new".
 	Renames map[string]string
+	// DesiredNames names the desired schema sources, one per source in order (file
+	// names, say). Errors name the file; a name ending in .hcl marks Atlas HCL (see
+	// [Plan]). Empty means every source is SQL.
+	DesiredNames []string
 }
 
 // PlanFile is one generated version.
@@ -59,9 +65,20 @@ var ErrNoChange = errors.New("review: plan: the directory already produces the d
 
 const desiredSchema = "lsos_plan_desired"
 
-// Plan replays d on the empty scratch database dev, loads desired (plain SQL, unqualified
-// names, as if in schema public) next to it, diffs the two with Atlas and returns the
-// change as new versions with explicit forward and rollback DDL. Atlas's gaps are filled:
+// Plan replays d on the empty scratch database dev, loads desired next to it, diffs the
+// two with Atlas and returns the change as new versions with explicit forward and
+// rollback DDL.
+//
+// The desired schema is plain SQL (unqualified names, as if in schema public), or Atlas
+// HCL (PostgreSQL dialect) when o.DesiredNames marks every source with a .hcl name. HCL
+// files are evaluated together (as `atlas schema apply` does) and must declare exactly
+// schema "public"; Plan creates that schema on the scratch database through Atlas's
+// planner and then inspects it like the SQL one, so both kinds give the same plan for
+// the same schema. HCL cannot declare partition children; existing ones are kept. A mix
+// of SQL and HCL sources, SQL that does not load, and HCL with a syntax or evaluation
+// error are a [*DesiredError] naming the file (and line) and wrapping [ErrDesired].
+//
+// Atlas's gaps are filled:
 // indexes on existing tables are built CONCURRENTLY in a no-transaction version of their
 // own; foreign keys and checks on existing tables are added NOT VALID and validated in a
 // later version; drops are marked irreversible in the rollback with a failing guard; a
@@ -84,6 +101,26 @@ func Plan(ctx context.Context, dev DB, d *Dir, desired []string, o PlanOptions) 
 	}
 	if len(d.Files) > 0 && o.Version <= d.Files[len(d.Files)-1].Version {
 		return nil, fmt.Errorf("review: plan: version %s is not after the directory's last version %s; pass a later version", o.Version, d.Files[len(d.Files)-1].Version)
+	}
+	isHCL, err := desiredKind(o.DesiredNames, len(desired))
+	if err != nil {
+		return nil, err
+	}
+	// The desired schema is parsed before any database work: a typo fails fast.
+	var hclSchema *schema.Schema
+	var sqlStmts [][]stmt
+	if isHCL {
+		if hclSchema, err = evalHCL(o.DesiredNames, desired); err != nil {
+			return nil, err
+		}
+	} else {
+		for i, src := range desired {
+			st, err := desiredSQL(desiredName(o.DesiredNames, i), src)
+			if err != nil {
+				return nil, err
+			}
+			sqlStmts = append(sqlStmts, st)
+		}
 	}
 	var sdb *sql.DB
 	switch c := dev.(type) {
@@ -124,19 +161,21 @@ func Plan(ctx context.Context, dev DB, d *Dir, desired []string, o PlanOptions) 
 	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+desiredSchema+"; SET search_path TO "+desiredSchema); err != nil {
 		return nil, fmt.Errorf("review: plan: dev database: %w", err)
 	}
-	for i, src := range desired {
-		st, err := splitStatements(fmt.Sprintf("desired schema file %d", i+1), src)
-		if err != nil {
-			return nil, err
-		}
+	for i, st := range sqlStmts {
 		for _, s := range st {
 			if _, err := conn.ExecContext(ctx, s.SQL); err != nil {
-				return nil, fmt.Errorf("review: plan: desired schema file %d line %d: %v (the desired schema must load on an empty database)", i+1, s.Line, err)
+				return nil, &DesiredError{File: desiredName(o.DesiredNames, i), Line: s.Line,
+					Err: fmt.Errorf("%w (the desired schema must load on an empty database)", err)}
 			}
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "RESET search_path"); err != nil {
 		return nil, err
+	}
+	if isHCL {
+		if err := loadHCL(ctx, conn, hclSchema, desiredSchema, strings.Join(o.DesiredNames, ", ")); err != nil {
+			return nil, err
+		}
 	}
 	drv, err := postgres.Open(conn)
 	if err != nil {
@@ -246,6 +285,19 @@ func Plan(ctx context.Context, dev DB, d *Dir, desired []string, o PlanOptions) 
 	}
 	res.Irreversible = irreversible
 	return res, nil
+}
+
+// desiredSQL splits a desired SQL source, reporting a syntax error at its line.
+func desiredSQL(name, src string) ([]stmt, error) {
+	if _, err := pg.Parse(src); err != nil {
+		e := &DesiredError{File: name, Err: err}
+		var pe *pgparser.Error
+		if errors.As(err, &pe) && pe.Cursorpos > 0 && pe.Cursorpos <= len(src) {
+			e.Line = 1 + strings.Count(src[:pe.Cursorpos-1], "\n")
+		}
+		return nil, e
+	}
+	return splitStatements(name, src)
 }
 
 func qualified(t *schema.Table) string {

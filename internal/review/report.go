@@ -38,6 +38,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, s := range r.Static {
 		fmt.Fprintf(&b, "static: %s:%d could not run on the dev database (%s); reviewed from its parse tree\n", s.File, s.Line, s.Error)
 	}
+	if r.Atlas != nil {
+		if r.Atlas.Skipped != "" {
+			fmt.Fprintf(&b, "atlas: analyzers skipped: %s\n", r.Atlas.Skipped)
+		}
+		for _, d := range r.Atlas.Diagnostics {
+			if d.Outcome == AtlasAccepted {
+				fmt.Fprintf(&b, "atlas: %s:%d %s (%s) accepted by %s\n", d.File, d.Line, d.Code, d.Text, d.Check)
+			}
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -82,6 +92,18 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("### Approvals required (policy §10)\n\n| version | required | missing | why |\n|---|---|---|---|\n")
 	for _, a := range r.Approvals {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.Version, joinApprovers(a.Required), joinApprovers(a.Missing), mdCell(strings.Join(a.Why, "; ")))
+	}
+	if r.Atlas != nil && (len(r.Atlas.Diagnostics) > 0 || r.Atlas.Skipped != "") {
+		b.WriteString("\n### Atlas sqlcheck\n\n")
+		if r.Atlas.Skipped != "" {
+			fmt.Fprintf(&b, "Analyzers skipped: %s\n\n", mdCell(r.Atlas.Skipped))
+		}
+		if len(r.Atlas.Diagnostics) > 0 {
+			b.WriteString("| code | file:line | diagnostic | outcome |\n|---|---|---|---|\n")
+			for _, d := range r.Atlas.Diagnostics {
+				fmt.Fprintf(&b, "| %s | `%s:%d` | %s | %s `%s` |\n", d.Code, d.File, d.Line, mdCell(d.Text), d.Outcome, d.Check)
+			}
+		}
 	}
 	if len(r.Suppressed) > 0 {
 		b.WriteString("\n### Suppressed\n\n")

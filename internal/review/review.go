@@ -37,6 +37,18 @@ type Options struct {
 	// Stats, when set, is the (read-only) database whose pg_class statistics size the
 	// index impact, usually the target; nil uses the dev database.
 	Stats DB
+	// Target, when set, is the (read-only) database the directory is deployed to. A
+	// deprecation window then runs from when the deprecating version was applied there
+	// (its row in the revisions table of package migrate), not from the version's
+	// timestamp; a deprecating version not applied there yet allows no drop. It does not
+	// imply Stats: set both to size the index impact from the target too.
+	Target DB
+	// RevisionsSchema is the schema of the target's revisions table; "" means
+	// [DefaultRevisionsSchema] ("lsos_migrate", package migrate's default Config.Schema).
+	RevisionsSchema string
+	// AppliedAt gives when each version was applied on the target, instead of reading it
+	// from Target (a caller that already holds the revisions). Setting both is an error.
+	AppliedAt map[string]time.Time
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }
@@ -48,6 +60,8 @@ var (
 	ErrDevNotEmpty = errors.New("review: the dev database is not empty; give an empty scratch database (the review replays every migration there)")
 	// ErrBadDirective: a `-- lsos:` directive cannot be read.
 	ErrBadDirective = errors.New("review: malformed directive")
+	// ErrOptions: the options conflict or are malformed.
+	ErrOptions = errors.New("review: invalid options")
 	// ErrReplay: an already-applied version (at or before Since) fails on the dev database.
 	ErrReplay = errors.New("review: replaying an earlier version failed")
 )
@@ -75,6 +89,8 @@ type Report struct {
 	IndexImpact []IndexImpact       `json:"index_impact,omitempty"`
 	Reviewed    []string            `json:"reviewed"`
 	Static      []StaticStatement   `json:"static,omitempty"`
+	// Atlas lists the diagnostics of Atlas's sqlcheck analyzers and what became of each.
+	Atlas *AtlasReport `json:"atlas,omitempty"`
 	// DevTime is the time spent on the dev database (replay and catalog reads).
 	DevTime time.Duration `json:"-"`
 	// Total is the wall time of the review.
@@ -152,6 +168,11 @@ type reviewer struct {
 	pending []pendingColumn
 	// retention marks files that drop, truncate or detach data under a retention rule.
 	retention map[string]bool
+	// applied holds when each version was applied on the target; nil without a target
+	// (deprecation windows then run from the version timestamps).
+	applied map[string]time.Time
+	// atlas runs Atlas's sqlcheck analyzers on each reviewed file (nil when unavailable).
+	atlas *atlasRun
 }
 
 // Review replays d on the empty scratch database dev, reviewing every version after
@@ -170,7 +191,18 @@ func Review(ctx context.Context, dev DB, d *Dir, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if o.Target != nil && o.AppliedAt != nil {
+		return nil, fmt.Errorf("%w: Options.Target and Options.AppliedAt are both set; give the target database or the applied times, not both", ErrOptions)
+	}
 	r := &reviewer{o: o, p: o.Policy, dir: d, rep: &Report{Findings: governance.Findings{}}, retention: map[string]bool{}}
+	r.applied = o.AppliedAt
+	if o.Target != nil {
+		applied, err := ReadApplied(ctx, o.Target, o.RevisionsSchema)
+		if err != nil {
+			return nil, err
+		}
+		r.applied = applied
+	}
 	r.log = o.Logger
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -179,6 +211,7 @@ func Review(ctx context.Context, dev DB, d *Dir, o Options) (*Report, error) {
 	if r.classf == nil {
 		r.classf = DefaultClassifier(o.Policy)
 	}
+	dev0 := dev
 	if pool, ok := dev.(*pgxpool.Pool); ok {
 		// One session, so SET statements of a file apply to its later statements.
 		c, err := pool.Acquire(ctx)
@@ -204,6 +237,18 @@ func Review(ctx context.Context, dev DB, d *Dir, o Options) (*Report, error) {
 	}
 	if err := r.parseAll(); err != nil {
 		return nil, err
+	}
+	r.rep.Atlas = &AtlasReport{Analyzers: []string{}, Diagnostics: []AtlasDiagnostic{}}
+	atl, skipped, err := openAtlas(ctx, dev0)
+	if err != nil {
+		return nil, err
+	}
+	defer atl.close()
+	r.atlas, r.rep.Atlas.Skipped = atl, skipped
+	if atl != nil {
+		for _, a := range atl.analyzers {
+			r.rep.Atlas.Analyzers = append(r.rep.Atlas.Analyzers, a.Name())
+		}
 	}
 	r.checksums()
 	for i := range d.Files {
@@ -264,6 +309,9 @@ func (r *reviewer) exec(ctx context.Context, s stmt) error {
 
 func (r *reviewer) replay(ctx context.Context, i int) error {
 	f := &r.dir.Files[i]
+	if r.atlas != nil {
+		r.atlas.cache = nil // the replay changes the schema behind Atlas's back
+	}
 	// One round trip for the whole file; on failure, statement by statement to name the line.
 	var parts []string
 	for _, s := range r.parsed[i] {
@@ -302,7 +350,11 @@ func (r *reviewer) finish() {
 	}
 	for _, rf := range r.raw {
 		f := rf.Finding
-		f.Severity = r.p.SeverityFor(f.Check, defaultSeverity[f.Check])
+		def, ok := defaultSeverity[f.Check]
+		if !ok {
+			def = atlasSeverity[f.Check]
+		}
+		f.Severity = r.p.SeverityFor(f.Check, def)
 		if i, ok := byName[f.File]; ok {
 			if a, ok := r.allowFor(i, rf); ok {
 				if a.Reason != "" {

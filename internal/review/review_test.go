@@ -163,9 +163,16 @@ func TestSampleLSOSIsClean(t *testing.T) {
 	for _, f := range rep.Findings {
 		switch f.Check {
 		case governance.CheckLockRisk, governance.CheckChecksumMismatch, governance.CheckMissingRollback,
-			governance.CheckDestructiveChange, governance.CheckBackwardIncompatible:
+			governance.CheckDestructiveChange, governance.CheckBackwardIncompatible,
+			governance.CheckAtlasDestructive, governance.CheckAtlasDataDepend, governance.CheckAtlasConDrop, governance.CheckAtlasIncompatible:
 			t.Errorf("sample migration flagged: %s", f)
 		}
+		if f.Code == "II104" || f.Code == "II105" {
+			t.Errorf("sample index reported redundant: %s", f)
+		}
+	}
+	if rep.Atlas == nil || rep.Atlas.Skipped != "" || len(rep.Atlas.Diagnostics) != 0 {
+		t.Errorf("atlas on the sample: %+v, want the analyzers run and silent", rep.Atlas)
 	}
 	if len(rep.Reviewed) != 6 || len(rep.Static) != 0 {
 		t.Errorf("reviewed %v, static %v", rep.Reviewed, rep.Static)

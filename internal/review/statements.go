@@ -56,18 +56,30 @@ func (r *reviewer) reviewFile(ctx context.Context, i int) error {
 			before[t+"\x00"+s.Key] = true
 		}
 	}
+	af := r.atlasBegin(ctx, i)
 	for si, s := range r.parsed[i] {
 		fc.cur, fc.line, fc.post = si, s.Line, nil
 		if err := r.statement(ctx, fc, s); err != nil {
 			return err
 		}
+		ixBefore, ixTable, err := r.redundancyBefore(ctx, fc, s)
+		if err != nil {
+			return fmt.Errorf("review: dev database: %w", err)
+		}
+		asc, abefore := r.atlasBefore(ctx, af, s)
 		xerr := r.exec(ctx, s)
 		if xerr != nil {
 			r.rep.Static = append(r.rep.Static, StaticStatement{File: f.Name, Line: s.Line, Error: xerr.Error()})
 			r.log.Warn("review: statement failed on the dev database; reviewed statically", "file", f.Name, "line", s.Line, "err", xerr)
 		}
+		r.atlasAfter(ctx, af, s, asc, abefore, xerr == nil)
 		for _, p := range fc.post {
 			if err := p(xerr == nil); err != nil {
+				return fmt.Errorf("review: dev database: %w", err)
+			}
+		}
+		if ixTable != "" && xerr == nil {
+			if err := r.redundancyAfter(ctx, fc, ixTable, ixBefore); err != nil {
 				return fmt.Errorf("review: dev database: %w", err)
 			}
 		}
@@ -92,7 +104,7 @@ func (r *reviewer) reviewFile(ctx context.Context, i int) error {
 			r.add(f, si, line, s.Check, s.Code, s.Object, s.Message)
 		}
 	}
-	return nil
+	return r.atlasEnd(ctx, af, fc)
 }
 
 // touched lists the tables whose shape file i changes, in order of first mention.
@@ -416,16 +428,35 @@ func (r *reviewer) destructive(fc *fileCtx, table, column, code, what string) {
 	}
 	if dep == nil {
 		ref := strings.TrimPrefix(obj, "public.")
+		from := "that version's timestamp"
+		if r.applied != nil {
+			from = "that version is applied on the target"
+		}
 		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
-			fmt.Sprintf("%s destroys data that no earlier version deprecates: first ship -- lsos:deprecates %s in its own version; the drop is allowed %s after that version's timestamp",
-				what, ref, window))
+			fmt.Sprintf("%s destroys data that no earlier version deprecates: first ship -- lsos:deprecates %s in its own version; the drop is allowed %s after %s",
+				what, ref, window, from))
 		return
 	}
-	allowed := depFile.Time.Add(window)
-	if now.Before(allowed) {
+	if r.applied == nil {
+		allowed := depFile.Time.Add(window)
+		if now.Before(allowed) {
+			r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
+				fmt.Sprintf("%s: deprecated by %s on %s, but the %s deprecation window has not passed; the drop is allowed from %s (window measured from the version timestamp; review against the target database to measure from when it was applied there)",
+					what, depFile.Version, depFile.Time.Format(time.RFC3339), window, allowed.UTC().Format(time.RFC3339)))
+		}
+		return
+	}
+	at, ok := r.applied[depFile.Version]
+	if !ok {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
-			fmt.Sprintf("%s: deprecated by %s on %s, but the %s deprecation window has not passed; the drop is allowed from %s",
-				what, depFile.Version, depFile.Time.Format(time.RFC3339), window, allowed.UTC().Format(time.RFC3339)))
+			fmt.Sprintf("%s: deprecated by %s, which is not applied on the target yet, so the drop is not allowed yet: deploy %s first; the drop is allowed %s after it is applied there",
+				what, depFile.Version, depFile.Version, window))
+		return
+	}
+	if allowed := at.Add(window); now.Before(allowed) {
+		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
+			fmt.Sprintf("%s: deprecated by %s, applied on the target on %s, but the %s deprecation window has not passed; the drop is allowed from %s (window measured from when it was applied on the target)",
+				what, depFile.Version, at.UTC().Format(time.RFC3339), window, allowed.UTC().Format(time.RFC3339)))
 	}
 }
 
