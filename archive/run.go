@@ -81,6 +81,9 @@ type Options struct {
 	// DryRun lists what would be archived and changes nothing.
 	DryRun bool
 	// KeepDetached moves the detached partition into DetachedSchema instead of dropping it.
+	// Its foreign keys are dropped first (a brief SHARE ROW EXCLUSIVE lock on each
+	// referenced table), so the copy never blocks a tenant's hard delete; PurgeTenant
+	// removes a purged tenant's rows from it with its archive.
 	KeepDetached bool
 	// DetachedSchema receives kept partitions (default "lsos_archive_detached").
 	DetachedSchema string
@@ -667,6 +670,14 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 	}
 	defer unlock()
 	if r.opts.KeepDetached {
+		// The kept copy leaves the live schema, so it must not pin live rows: its
+		// foreign keys (inherited from the parent, kept by DETACH) would make a tenant's
+		// hard delete fail half-way. The archive object is the record; the copy needs
+		// no referential integrity. Dropped before the move so a re-run after a crash
+		// in between finds nothing left to drop.
+		if err := dropForeignKeys(ctx, db, name); err != nil {
+			return "", "", fmt.Errorf("drop the foreign keys of the kept copy %s: %w", name, err)
+		}
 		if _, err := db.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
 			return "", "", err
 		}
@@ -680,6 +691,33 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 		return "", "", fmt.Errorf("drop (another object depends on it?): %w", err)
 	}
 	return stateDropped, "", nil
+}
+
+// dropForeignKeys drops every foreign key constraint of table.
+func dropForeignKeys(ctx context.Context, db DB, table sqlident.Name) error {
+	rows, err := db.Query(ctx, `SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table.Quoted())
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, err := db.Exec(ctx, `ALTER TABLE `+table.Quoted()+` DROP CONSTRAINT IF EXISTS `+sqlident.Quote(n)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseName(s string) (sqlident.Name, error) {

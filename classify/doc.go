@@ -49,6 +49,11 @@
 // pages; small tables with a plain LIMIT. Nothing ever scans a whole table, so the time
 // to classify does not grow with table size (see BENCHMARKS.md).
 //
+// Rows of soft-deleted tenants (tenants.deleted_at set, or a soft-deleted record in
+// lsos_retention.offboarding; see package retention) are left out of the sample of every
+// tenant-owned table and of the tenants table itself: their values are on their way out
+// and must not be read again, even to classify a column.
+//
 // The detectors ([Detect], [IsEmail], [IsJWT], [IsBearerToken], [IsAPIKey],
 // [IsPasswordHash], [IsCardNumber], [IsPhoneNumber], [IsIPAddress]) test whole values
 // and the tokens of free text, and do not allocate. Strong shapes (e-mail addresses,

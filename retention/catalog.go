@@ -135,6 +135,8 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 		  AND n.nspname NOT LIKE 'lsos\_%'
+		  -- An extension's own tables (pg_partman's part_config, …) are its business.
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 		ORDER BY n.nspname, c.relname`)
 	if err != nil {
 		return nil, fmt.Errorf("retention: read tables: %w", err)

@@ -160,6 +160,12 @@ var helpEntries = []helpEntry{
 		flags:    []helpFlag{{"id", "ID", "archive id"}, hfStore, hfPrefix},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive verify --id 7f3c… --store file:///var/lib/lsos/archive"}},
 
+	{command: "tenant", sub: "active-views", usage: "govctl --database-url URL [--format text|json] tenant active-views [--schema S] [--grant ROLE[,ROLE2]] [--drop]",
+		desc: "Create or refresh, in their own schema, one view per tenant-owned table (and one of the tenants table) that leaves out the rows of soft-deleted tenants (retention.InstallActiveViews). Views check privileges as the caller. Run it after every migration run; --drop first when a migration drops or retypes a column a view shows.",
+		flags: []helpFlag{{"schema", "S", "schema of the views (default lsos_active)"}, {"grant", "ROLE[,ROLE2]", "roles given SELECT on the views (they also need SELECT on the tables)"},
+			{"drop", "", "drop the views instead"}},
+		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL tenant active-views --grant reporting",
+			"go run ./examples/govctl --database-url $DATABASE_URL tenant active-views --drop"}},
 	{command: "tenant", sub: "offboard", usage: "govctl --database-url URL [--format text|json] tenant offboard --tenant ID --stage soft-delete|export|hard-delete [--store URL] [--prefix P] [--archive-store URL | --skip-archive-purge REASON] [--now T] [--dry-run] [--by WHO] [--batch-size N]",
 		desc: "Run one stage of the staged tenant offboarding: soft-delete (disable access), export (the tenant's data to the store) and, once the export is verified and legal floors have passed, hard-delete in batches. Each stage is audited and resumable. Shows progress on a terminal.",
 		flags: []helpFlag{{"tenant", "ID", "tenant id; required"}, {"stage", "S", "soft-delete, export or hard-delete; required"},

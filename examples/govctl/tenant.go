@@ -16,8 +16,11 @@ import (
 const tenantUsage = "tenant offboard --tenant ID --stage soft-delete|export|hard-delete [--store URL] [--archive-store URL | --skip-archive-purge REASON] [--now T] [--dry-run] [--by WHO]: staged tenant offboarding"
 
 func runTenant(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "active-views" {
+		return runActiveViews(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "offboard" {
-		return usagef("tenant: want the subcommand offboard (usage: %s)", tenantUsage)
+		return usagef("tenant: want the subcommand offboard or active-views (usage: %s | %s)", tenantUsage, activeViewsUsage)
 	}
 	fs := flag.NewFlagSet("tenant offboard", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
