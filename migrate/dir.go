@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	amigrate "ariga.io/atlas/sql/migrate"
 )
 
 // VersionLayout is the time layout of a version: a UTC timestamp YYYYMMDDHHMMSS.
@@ -205,28 +203,26 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		if m == nil {
 			return nil, &FileError{File: d.filePath(n), Err: ErrBadName}
 		}
-		ts, err := time.Parse(VersionLayout, m[1])
-		if err != nil {
-			return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is not a valid timestamp YYYYMMDDHHMMSS", ErrBadName, m[1])}
-		}
-		stamps[i] = ts
 		v := byVersion[m[1]]
 		if v == nil {
+			// Parsed once per version: the forward and rollback file share it.
+			ts, err := time.Parse(VersionLayout, m[1])
+			if err != nil {
+				return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is not a valid timestamp YYYYMMDDHHMMSS", ErrBadName, m[1])}
+			}
 			v = &Version{Version: m[1], Name: m[2], Time: ts}
 			byVersion[m[1]] = v
 		} else if v.Name != m[2] {
 			return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is also used by %s_%s; give one of them a new version (govctl migrate new)", ErrDuplicateVersion, m[1], m[1], v.Name)}
 		}
+		stamps[i] = v.Time
 	}
 	parsed, err := d.readFiles(names, stamps)
 	if err != nil {
 		return nil, err
 	}
-	// The bytes read here also feed Atlas's sum, so each file is read once.
-	read := make([]amigrate.File, len(names))
-	for i, n := range names {
+	for i := range names {
 		f := parsed[i]
-		read[i] = amigrate.NewLocalFile(n, f.Bytes)
 		m := matches[i]
 		v := byVersion[m[1]]
 		if m[3] == "up" {
@@ -246,7 +242,8 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		d.Versions = append(d.Versions, v)
 	}
 	sort.Slice(d.Versions, func(i, j int) bool { return d.Versions[i].Version < d.Versions[j].Version })
-	if err := d.checkSum(read, sum); err != nil {
+	// The bytes read above also feed the sum, so each file is read once.
+	if err := d.checkSum(parsed, sum); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -86,6 +87,9 @@ func (d Directives) Allowed(check string) (reason string, ok bool) {
 // an error: a misplaced no-transaction must not be silently ignored.
 func parseDirectives(file string, src []byte, since time.Time) (Directives, error) {
 	var d Directives
+	if !bytes.Contains(src, []byte(directivePrefix)) {
+		return d, nil // no line can start with the prefix; most files (and loads) end here
+	}
 	lines := strings.Split(string(src), "\n")
 	leading := true
 	for i, raw := range lines {

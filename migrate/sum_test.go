@@ -3,6 +3,7 @@ package migrate
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -42,6 +43,22 @@ func TestHashFilesMatchesAtlas(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("round %d: hashFiles differs from Atlas (-atlas +ours):\n%s", round, diff)
+		}
+		// The allocation-free comparison agrees: a match unless a file carries an
+		// Atlas directive (left to the slow path), and never a match once a byte changes.
+		parsed := make([]*File, len(files))
+		directive := false
+		for i, f := range files {
+			parsed[i] = &File{Name: f.Name(), Bytes: f.Bytes()}
+			directive = directive || strings.Contains(string(f.Bytes()), "atlas:")
+		}
+		if got := matchesSum(parsed, want); got == directive {
+			t.Fatalf("round %d: matchesSum = %v with directive files %v", round, got, directive)
+		}
+		edited := parsed[r.IntN(len(parsed))]
+		edited.Bytes = append([]byte("-- edited\n"), edited.Bytes...)
+		if matchesSum(parsed, want) {
+			t.Fatalf("round %d: matchesSum accepts an edited file", round)
 		}
 	}
 }
