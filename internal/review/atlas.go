@@ -112,7 +112,8 @@ type atlasFile struct {
 	changes []*sqlcheck.Change
 	scope   scope
 	from    *schema.Realm
-	stmtAt  map[int]int // statement position → index
+	stmtAt  map[int]int   // statement position → index
+	scopes  map[int]scope // statement position → the tables inspected around it
 	name    string
 	failed  bool
 }
@@ -199,6 +200,26 @@ func (s scope) add(qualified string) {
 	s[sc] = append(s[sc], t)
 }
 
+// overlaps reports whether s and o name a common table (or one names a whole schema
+// the other has a table in).
+func (s scope) overlaps(o scope) bool {
+	for sc, ts := range o {
+		mine, ok := s[sc]
+		if !ok {
+			continue
+		}
+		if slices.Contains(mine, "*") || slices.Contains(ts, "*") {
+			return true
+		}
+		for _, t := range ts {
+			if slices.Contains(mine, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (s scope) merge(o scope) {
 	for sc, ts := range o {
 		for _, t := range ts {
@@ -267,6 +288,53 @@ func (r *reviewer) atlasScope(ctx context.Context, n *pg.Node) (scope, error) {
 		}
 	}
 	return s, nil
+}
+
+// additive reports a statement none of the four analyzers can object to on its own:
+// they look only at changes to what already exists (DropSchema, DropTable, RenameTable
+// and ModifyTable: dropped or modified columns, indexes made unique or added unique,
+// dropped foreign keys, NOT NULL columns added), never at a new table (AddTable), a
+// plain new index or a nullable new column. Such a statement is inspected only when
+// another statement of the same file touches the same table, since the analyzers then
+// need to know, say, that a column indexed unique was added by this file: inspecting
+// Atlas's view of every statement was most of a review's time on a directory that
+// mostly adds tables and columns.
+func additive(n *pg.Node) bool {
+	switch {
+	case n.GetCreateStmt() != nil:
+		return true
+	case n.GetIndexStmt() != nil:
+		return !n.GetIndexStmt().Unique
+	case n.GetAlterTableStmt() != nil:
+		return onlyNullableColumnsAdded(n.GetAlterTableStmt())
+	}
+	return false
+}
+
+// onlyNullableColumnsAdded reports an ALTER TABLE that only adds nullable columns (no
+// NOT NULL, primary key or unique): an AddColumn the analyzers pass over (data_depend
+// looks only at a NOT NULL column added without a way to fill existing rows).
+func onlyNullableColumnsAdded(a *pg.AlterTableStmt) bool {
+	if len(a.Cmds) == 0 {
+		return false
+	}
+	for _, n := range a.Cmds {
+		c := n.GetAlterTableCmd()
+		if c == nil || c.Subtype != pg.AlterTableType_AT_AddColumn {
+			return false
+		}
+		cd := c.Def.GetColumnDef()
+		if cd == nil || cd.IsNotNull {
+			return false
+		}
+		for _, k := range cd.Constraints {
+			switch k.GetConstraint().GetContype() {
+			case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_IDENTITY:
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // qualify puts an unqualified name in schema public.
@@ -414,7 +482,12 @@ func (r *reviewer) atlasBegin(ctx context.Context, i int) *atlasFile {
 	if r.atlas == nil {
 		return nil
 	}
-	af := &atlasFile{scope: scope{}, stmtAt: map[int]int{}, name: r.dir.Files[i].Name}
+	af := &atlasFile{scope: scope{}, stmtAt: map[int]int{}, scopes: map[int]scope{}, name: r.dir.Files[i].Name}
+	type pending struct {
+		pos int
+		sc  scope
+	}
+	var quiet []pending // additive statements, inspected only if the file needs them
 	for si, s := range r.parsed[i] {
 		af.stmtAt[s.Pos] = si
 		sc, err := r.atlasScope(ctx, s.Node)
@@ -422,6 +495,22 @@ func (r *reviewer) atlasBegin(ctx context.Context, i int) *atlasFile {
 			r.atlasFail(af, err)
 			return af
 		}
+		if len(sc) == 0 {
+			continue
+		}
+		if additive(s.Node) {
+			quiet = append(quiet, pending{s.Pos, sc})
+			continue
+		}
+		af.scopes[s.Pos] = sc
+		af.scope.merge(sc)
+	}
+	for _, q := range quiet {
+		if af.scope.overlaps(q.sc) {
+			af.scopes[q.pos] = q.sc
+		}
+	}
+	for _, sc := range af.scopes {
 		af.scope.merge(sc)
 	}
 	if len(af.scope) == 0 {
@@ -468,14 +557,11 @@ func (r *reviewer) atlasBefore(ctx context.Context, af *atlasFile, s stmt) (scop
 	if af == nil || af.failed {
 		return nil, nil
 	}
-	sc, err := r.atlasScope(ctx, s.Node)
-	if err == nil && len(sc) == 0 {
+	sc := af.scopes[s.Pos]
+	if len(sc) == 0 {
 		return nil, nil
 	}
-	var before *schema.Realm
-	if err == nil {
-		before, err = r.atlasInspect(ctx, sc)
-	}
+	before, err := r.atlasInspect(ctx, sc)
 	if err != nil {
 		r.atlasFail(af, err)
 		return nil, nil
