@@ -119,14 +119,14 @@ var sampleSQL = []struct{ name, sql string }{
 		SELECT c.tenant_id, c.id, 'keyword ' || k || ' near ' || c.id
 		FROM campaigns c, generate_series(1, @keywords::int) k`},
 	{"ranking_snapshots", `INSERT INTO ranking_snapshots (tenant_id, keyword_id, captured_on, position, url, serp_features)
-		SELECT k.tenant_id, k.id, (m + (d - 1) * 7 % 28 * interval '1 day')::date,
+		SELECT k.tenant_id, k.id, (m + ((d - 1) * 7 + (d - 1) / 4) % 28 * interval '1 day')::date,
 		       1 + (k.id * 7 + d * 3 + extract(month FROM m)::int) % 30,
 		       'https://shop' || k.campaign_id || '.example.com/',
 		       jsonb_build_object('local_pack', (k.id + d) % 2 = 0, 'reviews', (k.id + d) % 5)
 		FROM keywords k,
 		     generate_series(@from::date, (@now::timestamptz - interval '1 day')::date, interval '1 month') m,
 		     generate_series(1, @days::int) d
-		WHERE (m + (d - 1) * 7 % 28 * interval '1 day')::date < @now::timestamptz::date
+		WHERE (m + ((d - 1) * 7 + (d - 1) / 4) % 28 * interval '1 day')::date < @now::timestamptz::date
 		ON CONFLICT DO NOTHING`},
 	{"crawl_outputs", `INSERT INTO crawl_outputs (tenant_id, location_id, url, crawled_on, status_code, title, body_bytes, content_hash)
 		SELECT l.tenant_id, l.id, 'https://shop' || l.id || '.example.com/' || p, (m + interval '2 days')::date,
