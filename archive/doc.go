@@ -60,6 +60,28 @@
 // gets the parent's indexes from the ATTACH.
 // [Open] streams the rows for read-only tools; [Verify] re-checks an object.
 //
+// # Kept copies and purged tenants
+//
+// With KeepDetached the detached table moves to the archive schema after its foreign
+// keys are dropped: the archive object is the record, and a copy that still referenced
+// live parents would make a tenant's hard delete fail half-way. When a tenant is purged
+// (retention's offboarding), [PurgeTenant] removes its rows from every archive that
+// lists it, unless a legal hold covers the archive: each object is rewritten without the
+// tenant to a new key, verified, switched in the catalog and manifest in one transaction
+// (with the tenant's rows deleted from a kept copy), and only then is the old object
+// deleted; a crash at any step and a re-run end consistent, and each archive's purge is
+// an audit record in lsos_retention.deletions (kind archive-purge). [RecordPurgeSkipped]
+// records, with its reason, a decision to keep the rows (a preservation order).
+//
+// # Privileges
+//
+// [Run] checks before its first step that the role can do the destructive ones: owner
+// rights on the parent (DETACH) and the partition (DROP), and SELECT on the legal holds
+// table when the default hold check is used. A role that lacks one gets a
+// [PrivilegeError] (errors.Is [ErrPrivilege]) naming the privilege, the step and what to
+// grant, before anything is exported, so no half-archived partition is left. The roles
+// each operation needs are in RELIABILITY.md.
+//
 // # pg_partman
 //
 // Parents managed by pg_partman (4.x with p_type 'native', 5.x with 'range') are archived

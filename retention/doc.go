@@ -43,8 +43,11 @@
 // hold on a table covers its partitions, a hold without a table covers every table, a
 // hold without a tenant covers every tenant. Tables are matched by exact, case-sensitive
 // name: [HoldsBlockingName] takes the structured name read from the catalog, and a
-// [HoldsBlocking] argument that does not parse is an error, never "no hold". A blocked
-// action fails with a [HeldError] naming the hold ids.
+// [HoldsBlocking] argument that does not parse is an error, never "no hold". A hold
+// stores its table's schema and name apart ([Hold.TableSchema], [Hold.TableName]), so a
+// table named "a.b" in public is never confused with table b of schema a: give
+// [HoldSpec.Table] as SQL text (quote a name holding a dot) or [HoldSpec.Name] exactly.
+// A blocked action fails with a [HeldError] naming the hold ids.
 //
 // # Staged offboarding
 //
