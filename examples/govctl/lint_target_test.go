@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/govtest"
-	"github.com/lsos/lsosgov/internal/review"
 	"github.com/lsos/lsosgov/migrate"
 )
 
@@ -30,22 +27,7 @@ func TestMigrateLintDeprecationFromTarget(t *testing.T) {
 		"20260301000000_drop.down.sql":      "ALTER TABLE projects ADD COLUMN legacy_code text;\n",
 		"approvals.yaml":                    "approvals:\n  \"20260301000000\": [backend-owner, platform-owner]\n",
 	}
-	for n, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(b), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d, err := review.LoadFS(os.DirFS(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := review.HashDir(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "atlas.sum"), sum, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeMigrationDir(t, dir, files)
 	md, err := migrate.Load(dir)
 	if err != nil {
 		t.Fatal(err)

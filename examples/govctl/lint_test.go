@@ -17,16 +17,9 @@ import (
 )
 
 // lintDir writes a small directory: a base version and an unsafe index on it.
-func lintDir(t *testing.T, second string) string {
+// writeMigrationDir writes files into dir and hashes them into its atlas.sum.
+func writeMigrationDir(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
-		"20260101000000_base.up.sql":    "CREATE TABLE tenants (id bigint PRIMARY KEY);\nCREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), title text NOT NULL, UNIQUE (tenant_id, id));\n",
-		"20260101000000_base.down.sql":  "DROP TABLE projects, tenants;\n",
-		"20260201000000_index.up.sql":   second,
-		"20260201000000_index.down.sql": "DROP INDEX projects_title_idx;\n",
-		"approvals.yaml":                "approvals:\n  \"20260101000000\": [backend-owner, platform-owner]\n  \"20260201000000\": [backend-owner, platform-owner]\n",
-	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(b), 0o644); err != nil {
 			t.Fatal(err)
@@ -43,6 +36,19 @@ func lintDir(t *testing.T, second string) string {
 	if err := os.WriteFile(filepath.Join(dir, "atlas.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func lintDir(t *testing.T, second string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"20260101000000_base.up.sql":    "CREATE TABLE tenants (id bigint PRIMARY KEY);\nCREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), title text NOT NULL, UNIQUE (tenant_id, id));\n",
+		"20260101000000_base.down.sql":  "DROP TABLE projects, tenants;\n",
+		"20260201000000_index.up.sql":   second,
+		"20260201000000_index.down.sql": "DROP INDEX projects_title_idx;\n",
+		"approvals.yaml":                "approvals:\n  \"20260101000000\": [backend-owner, platform-owner]\n  \"20260201000000\": [backend-owner, platform-owner]\n",
+	}
+	writeMigrationDir(t, dir, files)
 	return dir
 }
 
