@@ -54,8 +54,10 @@ type Manifest struct {
 	// State is the lifecycle state when the manifest was last written: "recorded" while
 	// the partition is still attached, then "dropped" or "kept".
 	State string `json:"state"`
-	// Detached names the table holding the rows when kept detached.
-	Detached string `json:"detached,omitempty"`
+	// Detached names the table holding the rows when kept detached (schema.table,
+	// unquoted, for people); DetachedName is its exact name.
+	Detached     string         `json:"detached,omitempty"`
+	DetachedName *QualifiedName `json:"detached_name,omitempty"`
 }
 
 // QualifiedName is an exact schema-qualified name (no quoting, no case folding).

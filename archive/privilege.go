@@ -39,7 +39,9 @@ func (e *PrivilegeError) Unwrap() error { return ErrPrivilege }
 // before the drop reads lsos_retention.legal_holds (when the default HoldFunc asks
 // package retention and the schema is installed). Owner privileges come from owning the
 // table or from membership in the role that owns it (pg_has_role … 'USAGE', as
-// PostgreSQL's own ownership check). A partition already gone needs nothing.
+// PostgreSQL's own ownership check). With KeepDetached the move needs CREATE on the
+// archive schema (or on the database while it is missing). A partition already gone
+// needs nothing.
 func (r *runner) checkPrivileges(ctx context.Context, db DB, name sqlident.Name, oid uint32) error {
 	if oid == 0 {
 		return nil
@@ -69,6 +71,24 @@ func (r *runner) checkPrivileges(ctx context.Context, db DB, name sqlident.Name,
 	}
 	if !ownsPart {
 		return fail(StepDrop, fmt.Sprintf("ownership of the partition %s (be its owner or a member of role %s)", name, owner))
+	}
+	if r.opts.KeepDetached {
+		// The kept copy moves into DetachedSchema (ALTER TABLE … SET SCHEMA needs CREATE
+		// on it), created first when missing (CREATE on the database).
+		var exists, can bool
+		if err := db.QueryRow(ctx, `
+			SELECT n.oid IS NOT NULL,
+			       CASE WHEN n.oid IS NULL THEN has_database_privilege(current_database(), 'CREATE')
+			            ELSE has_schema_privilege(n.oid, 'CREATE') END
+			FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = $1`, r.opts.DetachedSchema).Scan(&exists, &can); err != nil {
+			return fmt.Errorf("archive: %s: check the role's privileges: %w", name, err)
+		}
+		if !can {
+			if exists {
+				return fail(StepDrop, fmt.Sprintf("CREATE on schema %s (KeepDetached moves the partition there)", sqlident.Quote(r.opts.DetachedSchema)))
+			}
+			return fail(StepDrop, fmt.Sprintf("CREATE on the database (KeepDetached creates schema %s for the kept partition)", sqlident.Quote(r.opts.DetachedSchema)))
+		}
 	}
 	if reflect.ValueOf(r.opts.Holds).Pointer() != reflect.ValueOf(retentionHolds).Pointer() {
 		return nil // a caller's HoldFunc reads what it reads

@@ -278,6 +278,7 @@ type purger struct {
 // purgeRecord is the audit row of one archive's purge.
 type purgeRecord struct {
 	source   string // the object the purge replaces
+	target   string // the object it writes (archived_to)
 	finished bool
 }
 
@@ -329,7 +330,17 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 	if err != nil {
 		return nil, nil, err
 	}
-	if rec != nil && !rec.finished && e.Object != rec.source {
+	if rec != nil && !rec.finished && e.Object != rec.source && e.Object != rec.target && rec.target != "" {
+		// A crashed run wrote its copy but never switched the catalog, and since then
+		// another purge (another tenant's) replaced the object it copied: that copy is
+		// of a version no longer in the catalog. Delete it and purge the current object.
+		for _, k := range []string{manifestKey(rec.target), rec.target} {
+			if err := p.store.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+				return nil, nil, fmt.Errorf("delete the stale copy %s of a crashed purge: %w (re-run the purge)", k, err)
+			}
+		}
+	}
+	if rec != nil && !rec.finished && e.Object == rec.target {
 		// A crashed run switched the catalog: only the old object is left to delete.
 		pa := &PurgedArchive{ID: e.ID, Partition: e.Partition, OldObject: rec.source, Object: e.Object, Rows: e.Rows, SHA256: e.SHA256, Resumed: true}
 		if err := writeManifest(ctx, p.store, &e.Manifest); err != nil {
@@ -415,10 +426,10 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 // record reads the audit record of this purge of archive id (nil when none).
 func (p *purger) record(ctx context.Context, db DB, id string) (*purgeRecord, error) {
 	var r purgeRecord
-	var src *string
+	var src, dst *string
 	var fin *time.Time
-	err := db.QueryRow(ctx, `SELECT source_object, finished_at FROM lsos_retention.deletions
-		WHERE operation = $1 AND table_name = $2 AND kind = 'archive-purge'`, p.op, id).Scan(&src, &fin)
+	err := db.QueryRow(ctx, `SELECT source_object, archived_to, finished_at FROM lsos_retention.deletions
+		WHERE operation = $1 AND table_name = $2 AND kind = 'archive-purge'`, p.op, id).Scan(&src, &dst, &fin)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -428,6 +439,9 @@ func (p *purger) record(ctx context.Context, db DB, id string) (*purgeRecord, er
 	r.finished = fin != nil
 	if src != nil {
 		r.source = *src
+	}
+	if dst != nil {
+		r.target = *dst
 	}
 	return &r, nil
 }
@@ -486,7 +500,10 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 	}
 	if e.State == stateKept && m.Detached != "" {
 		// The kept detached table is a copy of the archive: it loses the same rows.
-		dn, err := parseName(m.Detached)
+		// The exact name: the plain text would fold a mixed-case name if parsed as SQL.
+		// (Manifests from before DetachedName: the text split at its first dot, as it
+		// was written, since the archive schema holds no dot.)
+		dn, err := exactName(m.DetachedName, m.Detached)
 		if err != nil {
 			return err
 		}

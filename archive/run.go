@@ -624,7 +624,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 	if oid == 0 {
 		// Dropped or moved by the crashed run whose completion was not recorded.
 		if koid, err := relOID(ctx, db, kept); err == nil && koid != 0 {
-			m.Detached = kept.String()
+			m.Detached, m.DetachedName = kept.String(), qualified(kept)
 			return stateKept, "", nil
 		}
 		return stateDropped, "", nil
@@ -684,7 +684,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 		if _, err := db.Exec(ctx, `ALTER TABLE `+name.Quoted()+` SET SCHEMA `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
 			return "", "", fmt.Errorf("move to %s: %w", r.opts.DetachedSchema, err)
 		}
-		m.Detached = kept.String()
+		m.Detached, m.DetachedName = kept.String(), qualified(kept)
 		return stateKept, "", nil
 	}
 	if _, err := db.Exec(ctx, `DROP TABLE `+name.Quoted()); err != nil {

@@ -197,27 +197,34 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 	byVersion := map[string]*Version{}
 	stamps := make([]time.Time, len(names))
 	matches := make([][]string, len(names))
+	// A name's problem is kept at its index, not returned at once: the error reported is
+	// the first in name order, whether it comes from a name or from a file's content, as
+	// a sequential read gives.
+	errs := make([]error, len(names))
 	for i, n := range names {
 		m := matchFileName(n)
-		matches[i] = m
 		if m == nil {
-			return nil, &FileError{File: d.filePath(n), Err: ErrBadName}
+			errs[i] = &FileError{File: d.filePath(n), Err: ErrBadName}
+			continue
 		}
 		v := byVersion[m[1]]
 		if v == nil {
 			// Parsed once per version: the forward and rollback file share it.
 			ts, err := time.Parse(VersionLayout, m[1])
 			if err != nil {
-				return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is not a valid timestamp YYYYMMDDHHMMSS", ErrBadName, m[1])}
+				errs[i] = &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is not a valid timestamp YYYYMMDDHHMMSS", ErrBadName, m[1])}
+				continue
 			}
 			v = &Version{Version: m[1], Name: m[2], Time: ts}
 			byVersion[m[1]] = v
 		} else if v.Name != m[2] {
-			return nil, &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is also used by %s_%s; give one of them a new version (govctl migrate new)", ErrDuplicateVersion, m[1], m[1], v.Name)}
+			errs[i] = &FileError{File: d.filePath(n), Err: fmt.Errorf("%w: version %s is also used by %s_%s; give one of them a new version (govctl migrate new)", ErrDuplicateVersion, m[1], m[1], v.Name)}
+			continue
 		}
+		matches[i] = m
 		stamps[i] = v.Time
 	}
-	parsed, err := d.readFiles(names, stamps)
+	parsed, err := d.readFiles(names, stamps, errs)
 	if err != nil {
 		return nil, err
 	}
@@ -251,12 +258,15 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 
 // readFiles reads and parses (directives, checksum) the named files, spread over the
 // CPUs: it is most of a service's start-up when every version is already applied
-// (BENCHMARKS.md, startup-noop-load), and each file is independent. The first error in
-// name order is returned, as a sequential read would.
-func (d *Dir) readFiles(names []string, stamps []time.Time) ([]*File, error) {
+// (BENCHMARKS.md, startup-noop-load), and each file is independent. errs holds the
+// problems already found with the names (those files are not read); the first error in
+// name order, from either, is returned, as a sequential read would.
+func (d *Dir) readFiles(names []string, stamps []time.Time, errs []error) ([]*File, error) {
 	files := make([]*File, len(names))
-	errs := make([]error, len(names))
 	work := func(i int) {
+		if errs[i] != nil {
+			return
+		}
 		n := names[i]
 		b, err := fs.ReadFile(d.fsys, n)
 		if err != nil {
@@ -265,32 +275,29 @@ func (d *Dir) readFiles(names []string, stamps []time.Time) ([]*File, error) {
 		}
 		files[i], errs[i] = parseFile(d.filePath(n), n, b, stamps[i])
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(names)/32)
-	if os.Getenv("XSEQ") != "" {
-		workers = 1
-	} // small directories: not worth a goroutine
-	if workers <= 1 {
+	// Small directories are not worth a goroutine.
+	if workers := min(runtime.GOMAXPROCS(0), len(names)/32); workers <= 1 {
 		for i := range names {
 			if work(i); errs[i] != nil {
 				return nil, errs[i]
 			}
 		}
-		return files, nil
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(names); i += workers {
-				work(i)
+	} else {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(names); i += workers {
+					work(i)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
 			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
 		}
 	}
 	return files, nil
