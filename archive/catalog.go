@@ -166,11 +166,23 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 			SELECT id, partition, $19::text, $20::text, $21::text, $22::timestamptz FROM up`
 		args = append(args, string(ev.Step), ev.Detail, ev.Actor, ev.At)
 	}
-	_, err = db.Exec(ctx, sql, args...)
-	if err != nil {
-		return fmt.Errorf("record catalog entry: %w", err)
+	// The statement is an idempotent upsert, so a deadlock (PostgreSQL cancels one
+	// side; here another worker's DETACH … CONCURRENTLY, which waits for every older
+	// snapshot, can close the cycle) is simply run again.
+	for attempt := 0; ; attempt++ {
+		_, err = db.Exec(ctx, sql, args...)
+		if err == nil {
+			return nil
+		}
+		if !isDeadlock(err) || attempt == 4 {
+			return fmt.Errorf("record catalog entry: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(20*(attempt+1)) * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // RebuildCatalog re-creates catalog entries from the manifests under prefix in store
