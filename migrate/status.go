@@ -149,6 +149,7 @@ const (
 
 // Resolve settles a dirty revision after someone has repaired the database by hand.
 // The reason is required and recorded in the revision row and the revision log.
+// Resolved as applied, the revision's applied_at becomes the time of the resolution.
 func (m *Migrator) Resolve(ctx context.Context, version string, how Resolution, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return errors.New("migrate: resolve needs a reason (what was checked or repaired); it is recorded")
@@ -170,8 +171,11 @@ func (m *Migrator) Resolve(ctx context.Context, version string, how Resolution, 
 				return fmt.Errorf("migrate: resolve %s: the revision is %s, not dirty; nothing to resolve", version, state)
 			}
 			if how == ResolvedApplied {
+				// applied_at becomes the resolution time: the version's effects are complete
+				// only from now, and what counts time from a version's apply (a later drop's
+				// deprecation window) must not count the time it spent dirty.
 				_, err = tx.Exec(ctx, `UPDATE `+m.t.revisions+` SET state = 'applied', failed_statement = NULL, error = NULL,
-note = concat_ws('; ', nullif(note, ''), $2::text) WHERE version = $1`, version, "resolved as applied: "+reason)
+applied_at = now(), note = concat_ws('; ', nullif(note, ''), $2::text) WHERE version = $1`, version, "resolved as applied: "+reason)
 			} else {
 				_, err = tx.Exec(ctx, `DELETE FROM `+m.t.revisions+` WHERE version = $1`, version)
 			}

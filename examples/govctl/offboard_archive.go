@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/internal/parquetio"
@@ -19,6 +20,8 @@ import (
 type archivePurge struct {
 	store string // --archive-store: the store archive run wrote to
 	skip  string // --skip-archive-purge: the reason, recorded in the audit trail
+
+	bucket *blob.Bucket // the store, opened and checked by preflight
 }
 
 func (a *archivePurge) validate(stage string) error {
@@ -35,23 +38,58 @@ func (a *archivePurge) validate(stage string) error {
 }
 
 // preflight refuses, before anything is deleted, a hard delete that would leave the
-// tenant's rows in partition archives without a decision.
+// tenant's rows in partition archives without a decision, or whose archive purge could
+// not run afterwards: --archive-store is opened and must hold every archived object of
+// the tenant the catalog names (a wrong URL or bucket is found now, not after the rows
+// are gone). Close releases the store.
 func (a *archivePurge) preflight(ctx context.Context, conn *pgx.Conn, tenant string) error {
-	if a.store != "" || a.skip != "" {
+	if a.skip != "" {
 		return nil
 	}
 	var catalog bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('lsos_archive.archives') IS NOT NULL`).Scan(&catalog); err != nil || !catalog {
-		return err // no archive catalog: nothing was archived here
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('lsos_archive.archives') IS NOT NULL`).Scan(&catalog); err != nil {
+		return err
 	}
-	var n int64
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM lsos_archive.archives WHERE $1 = ANY(tenants)`, tenant).Scan(&n); err != nil {
-		return fmt.Errorf("tenant offboard: count archives of tenant %s: %w", tenant, err)
+	var objects []string
+	if catalog {
+		rows, err := conn.Query(ctx, `SELECT object FROM lsos_archive.archives WHERE $1 = ANY(tenants) ORDER BY object`, tenant)
+		if err != nil {
+			return fmt.Errorf("tenant offboard: list archives of tenant %s: %w", tenant, err)
+		}
+		if objects, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("tenant offboard: list archives of tenant %s: %w", tenant, err)
+		}
 	}
-	if n > 0 {
-		return usagef("tenant offboard --stage hard-delete: %d partition archive(s) hold rows of tenant %s, and purging a tenant purges its archived rows too: give --archive-store URL (the store of archive run), or --skip-archive-purge \"REASON\" to keep them with the reason recorded", n, tenant)
+	if a.store == "" {
+		if len(objects) > 0 {
+			return usagef("tenant offboard --stage hard-delete: %d partition archive(s) hold rows of tenant %s, and purging a tenant purges its archived rows too: give --archive-store URL (the store of archive run), or --skip-archive-purge \"REASON\" to keep them with the reason recorded", len(objects), tenant)
+		}
+		return nil
 	}
+	b, err := parquetio.OpenBucket(ctx, a.store)
+	if err != nil {
+		return usagef("tenant offboard: --archive-store: %v (nothing was deleted)", err)
+	}
+	for _, o := range objects {
+		ok, err := b.Exists(ctx, o)
+		if err == nil && !ok {
+			err = fmt.Errorf("object %s is not there", o)
+		}
+		if err != nil {
+			b.Close()
+			return usagef("tenant offboard: --archive-store %s does not hold the tenant's archives (%v): give the store archive run wrote to; nothing was deleted", a.store, err)
+		}
+	}
+	a.bucket = b
 	return nil
+}
+
+// Close releases the store preflight opened.
+func (a *archivePurge) Close() {
+	if a.bucket != nil {
+		a.bucket.Close()
+		a.bucket = nil
+	}
 }
 
 // run purges the archives (or records the skip) after a completed hard delete; skipped
@@ -63,16 +101,15 @@ func (a *archivePurge) run(ctx context.Context, e *env, conn *pgx.Conn, tenant, 
 		}
 		return nil, a.skip, nil
 	}
-	if a.store == "" {
+	if a.bucket == nil {
 		return nil, "", nil
 	}
-	b, err := parquetio.OpenBucket(ctx, a.store)
-	if err != nil {
-		return nil, "", usagef("tenant offboard: --archive-store: %v", err)
-	}
-	defer b.Close()
-	res, err = archive.PurgeTenant(ctx, conn, b, tenant, archive.PurgeOptions{Policy: e.policy, Actor: who, Now: func() time.Time { return now },
+	res, err = archive.PurgeTenant(ctx, conn, a.bucket, tenant, archive.PurgeOptions{Policy: e.policy, Actor: who, Now: func() time.Time { return now },
 		Progress: func(ev archive.Event) { pr.Printf("archive purge: %s %s", ev.Partition, ev.Detail) }})
+	if err != nil {
+		err = fmt.Errorf("tenant offboard: the hard delete of tenant %s is complete, but purging its partition archives failed: %w; "+
+			"fix the cause and run the same command again (the hard delete returns its recorded result and the purge resumes)", tenant, err)
+	}
 	return res, "", err
 }
 

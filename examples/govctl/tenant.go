@@ -122,6 +122,7 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 	if err := ap.preflight(ctx, conn, *tenant); err != nil {
 		return err
 	}
+	defer ap.Close()
 	res, err := ob.HardDelete(ctx, *tenant)
 	if err != nil {
 		pr.Done()

@@ -274,7 +274,7 @@ func FormatText(v any) (s string, ok bool) {
 	case pgtype.Timestamp:
 		return infText(x.InfinityModifier, func() string { return x.Time.Format("2006-01-02 15:04:05.999999") }), true
 	case pgtype.Timestamptz:
-		return infText(x.InfinityModifier, func() string { return x.Time.Format("2006-01-02 15:04:05.999999Z07:00") }), true
+		return infText(x.InfinityModifier, func() string { return x.Time.Format("2006-01-02 15:04:05.999999") + pgOffset(x.Time) }), true
 	case pgtype.Time:
 		return time.UnixMicro(x.Microseconds).UTC().Format("15:04:05.999999"), true
 	case pgtype.UUID:
@@ -282,6 +282,24 @@ func FormatText(v any) (s string, ok bool) {
 		return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), true
 	}
 	return fmt.Sprint(v), true
+}
+
+// pgOffset writes t's UTC offset as PostgreSQL's timestamptz output does: "+00",
+// "-07", and minutes (or seconds) only when not zero ("+05:30").
+func pgOffset(t time.Time) string {
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s := fmt.Sprintf("%s%02d", sign, off/3600)
+	if m, sec := off%3600/60, off%60; m != 0 || sec != 0 {
+		s += fmt.Sprintf(":%02d", m)
+		if sec != 0 {
+			s += fmt.Sprintf(":%02d", sec)
+		}
+	}
+	return s
 }
 
 func infText(m pgtype.InfinityModifier, finite func() string) string {

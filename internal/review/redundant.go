@@ -25,9 +25,11 @@ type indexInfo struct {
 	exprs      bool
 	include    bool // has INCLUDE (non-key) columns
 	valid      bool
+	attached   bool // a partition's index attached to its parent's index: only the parent's can be dropped
 	keys       []int16
 	class      []uint32
 	option     []int16
+	collation  []uint32
 	cols       []string
 }
 
@@ -36,7 +38,9 @@ func indexesOf(ctx context.Context, db dbx.DB, table string) ([]indexInfo, error
 	rows, err := db.Query(ctx, `SELECT ic.oid, ic.relname, am.amname, i.indisunique,
 			EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid),
 			coalesce(pg_get_expr(i.indpred, i.indrelid), ''), i.indexprs IS NOT NULL, i.indnatts > i.indnkeyatts, i.indisvalid,
+			ic.relispartition,
 			(i.indkey::int2[])[0:i.indnkeyatts-1], (i.indclass::oid[])[0:i.indnkeyatts-1], (i.indoption::int2[])[0:i.indnkeyatts-1],
+			(i.indcollation::oid[])[0:i.indnkeyatts-1],
 			array(SELECT coalesce(a.attname, '(expression)') FROM unnest((i.indkey::int2[])[0:i.indnkeyatts-1]) WITH ORDINALITY k(n, o)
 				LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)
 		FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
@@ -47,14 +51,15 @@ func indexesOf(ctx context.Context, db dbx.DB, table string) ([]indexInfo, error
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexInfo, error) {
 		var x indexInfo
 		err := r.Scan(&x.oid, &x.name, &x.method, &x.unique, &x.constraint, &x.pred, &x.exprs, &x.include, &x.valid,
-			&x.keys, &x.class, &x.option, &x.cols)
+			&x.attached, &x.keys, &x.class, &x.option, &x.collation, &x.cols)
 		return x, err
 	})
 }
 
 // coveredBy reports whether every lookup index a can serve, b serves as well: same
-// method, predicate and no expressions, and a's key columns (with their operator classes
-// and sort options) are a leading prefix of b's (for a method other than B-tree, equal).
+// method, predicate and no expressions, and a's key columns (with their operator classes,
+// sort options and collations) are a leading prefix of b's (for a method other than
+// B-tree, equal).
 func (a indexInfo) coveredBy(b indexInfo) bool {
 	if !a.valid || !b.valid || a.method != b.method || a.pred != b.pred || a.exprs || b.exprs {
 		return false
@@ -63,13 +68,15 @@ func (a indexInfo) coveredBy(b indexInfo) bool {
 	if n == 0 || n > len(b.keys) || (a.method != "btree" && n != len(b.keys)) {
 		return false
 	}
-	return slices.Equal(a.keys, b.keys[:n]) && slices.Equal(a.class, b.class[:n]) && slices.Equal(a.option, b.option[:n])
+	return slices.Equal(a.keys, b.keys[:n]) && slices.Equal(a.class, b.class[:n]) && slices.Equal(a.option, b.option[:n]) &&
+		slices.Equal(a.collation, b.collation[:n])
 }
 
 // droppable reports whether an index could be dropped without losing anything but lookup
 // speed: not unique (a unique or primary key index enforces a rule, it is never
-// redundant), not backing a constraint, and without INCLUDE columns.
-func (a indexInfo) droppable() bool { return !a.unique && !a.constraint && !a.include }
+// redundant), not backing a constraint, without INCLUDE columns, and not a partition's
+// index attached to its parent's (PostgreSQL refuses to drop that one alone).
+func (a indexInfo) droppable() bool { return !a.unique && !a.constraint && !a.include && !a.attached }
 
 // indexStatement reports whether a statement may add an index to an existing table, so
 // the redundancy check snapshots the table's indexes around it.

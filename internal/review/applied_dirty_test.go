@@ -1,0 +1,79 @@
+package review_test
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/internal/review"
+	"github.com/lsos/lsosgov/migrate"
+)
+
+// A deprecating version that failed (dirty) long ago and was only resolved as applied
+// now has been applied since now: the time it spent dirty must not count toward the
+// deprecation window.
+func TestDeprecationWindowIgnoresTimeSpentDirty(t *testing.T) {
+	ctx := context.Background()
+	fsys := fstest.MapFS{
+		"20260101000000_base.up.sql": {Data: []byte("CREATE TABLE tenants (id bigint PRIMARY KEY);\n" +
+			"CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), legacy_code text, UNIQUE (tenant_id, id));\n")},
+		"20260101000000_base.down.sql": {Data: []byte("DROP TABLE projects, tenants;\n")},
+		depVersion + "_deprecate.up.sql": {Data: []byte("-- lsos:no-transaction\n-- lsos:deprecates projects.legacy_code\n-- lsos:breaking flag=drop_legacy phase=expand\n" +
+			"COMMENT ON COLUMN projects.legacy_code IS 'deprecated';\nSELECT 1/0;\n")},
+		depVersion + "_deprecate.down.sql":    {Data: []byte("-- lsos:no-transaction\nCOMMENT ON COLUMN projects.legacy_code IS NULL;\n")},
+		dropVersion + "_drop_legacy.up.sql":   {Data: []byte("-- lsos:breaking flag=drop_legacy phase=contract\nALTER TABLE projects DROP COLUMN legacy_code;\n")},
+		dropVersion + "_drop_legacy.down.sql": {Data: []byte("ALTER TABLE projects ADD COLUMN legacy_code text;\n")},
+	}
+	d, err := review.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := review.HashDir(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["atlas.sum"] = &fstest.MapFile{Data: sum}
+
+	db := pgtest.DB(t, "", nil)
+	md, err := migrate.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := migrate.NewMigrator(db, md, migrate.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpTo(ctx, depVersion); err == nil {
+		t.Fatal("the deprecating version should fail and leave a dirty revision")
+	}
+	// The failure happened 60 days ago.
+	if _, err := db.Exec(ctx, `UPDATE lsos_migrate.revisions SET applied_at = now() - interval '60 days'`); err != nil {
+		t.Fatal(err)
+	}
+	// Repaired by hand and resolved as applied today.
+	if err := m.Resolve(ctx, depVersion, migrate.ResolvedApplied, "finished the comment by hand"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	d, err = review.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := review.Review(ctx, pgtest.DB(t, "", nil), d, review.Options{Target: db, Now: func() time.Time { return now.Add(24 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dc governance.Findings
+	for _, f := range rep.Findings.ByCheck(governance.CheckDestructiveChange) {
+		if f.Object == "public.projects.legacy_code" {
+			dc = append(dc, f)
+		}
+	}
+	if len(dc) != 1 {
+		applied, _ := review.ReadApplied(ctx, db, "")
+		t.Fatalf("deprecation resolved as applied 1 day before the review: want the window (30 days) not passed (DC102), got %v; ReadApplied[%s] = %v (the time of the failed attempt)", dc, depVersion, applied[depVersion])
+	}
+}
