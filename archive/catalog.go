@@ -134,10 +134,7 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 	if err != nil {
 		return err
 	}
-	tenants := make([]string, len(m.Tenants))
-	for i, t := range m.Tenants {
-		tenants[i] = t.Tenant
-	}
+	tenants := m.tenantIDs()
 	var from, to *time.Time
 	if !m.From.IsZero() {
 		from = &m.From

@@ -66,6 +66,16 @@ type QualifiedName struct {
 	Name   string `json:"name"`
 }
 
+// tenantIDs lists the tenants present in the archive, as the catalog's tenants column
+// holds them.
+func (m *Manifest) tenantIDs() []string {
+	ids := make([]string, len(m.Tenants))
+	for i, t := range m.Tenants {
+		ids[i] = t.Tenant
+	}
+	return ids
+}
+
 func qualified(n sqlident.Name) *QualifiedName { return &QualifiedName{Schema: n.Schema, Name: n.Name} }
 
 // exactName returns the exact name recorded in q, or, for an older manifest, the plain

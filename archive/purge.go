@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
@@ -314,15 +313,7 @@ func (p *purger) one(ctx context.Context, e Entry) (pa *PurgedArchive, blocked *
 }
 
 func (p *purger) withConn(ctx context.Context, fn func(TxDB) error) error {
-	if pool, ok := p.db.(*pgxpool.Pool); ok {
-		c, err := pool.Acquire(ctx)
-		if err != nil {
-			return err
-		}
-		defer c.Release()
-		return fn(c)
-	}
-	return fn(p.db)
+	return onOneConn(ctx, p.db, fn)
 }
 
 func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *PurgeBlocked, error) {
@@ -484,10 +475,7 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 	if err != nil {
 		return err
 	}
-	tenants := make([]string, len(m.Tenants))
-	for i, t := range m.Tenants {
-		tenants[i] = t.Tenant
-	}
+	tenants := m.tenantIDs()
 	now := p.opts.Now()
 	tag, err := tx.Exec(ctx, `UPDATE lsos_archive.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
 		tenants = $7, manifest = $8, updated_at = $9 WHERE id = $1 AND object = $10 AND sha256 = $11`,

@@ -250,15 +250,25 @@ type runner struct {
 // withConn runs fn on one connection: the advisory lock is session-scoped, so the same
 // connection must take it, do the work and release it.
 func (r *runner) withConn(ctx context.Context, fn func(DB) error) error {
-	if p, ok := r.db.(*pgxpool.Pool); ok {
+	return onOneConn[DB](ctx, r.db, fn)
+}
+
+// onOneConn runs fn on one connection of db: a pool lends one for the call; any other
+// DB (a connection, a transaction) already is one.
+func onOneConn[D DB](ctx context.Context, db D, fn func(D) error) error {
+	if p, ok := any(db).(*pgxpool.Pool); ok {
 		c, err := p.Acquire(ctx)
 		if err != nil {
 			return err
 		}
 		defer c.Release()
-		return fn(c)
+		conn, ok := any(c).(D)
+		if !ok {
+			return fmt.Errorf("archive: a pooled connection does not implement %T", db)
+		}
+		return fn(conn)
 	}
-	return fn(r.db)
+	return fn(db)
 }
 
 // advance records that m reached state through step together with the step's event
@@ -639,10 +649,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 	if n != m.Rows {
 		return "", "", fmt.Errorf("%w: detached %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
 	}
-	tenants := make([]string, len(m.Tenants))
-	for i, t := range m.Tenants {
-		tenants[i] = t.Tenant
-	}
+	tenants := m.tenantIDs()
 	// The detached table has no ancestors any more: ask about the parent it left too,
 	// whose holds cover its partitions.
 	parent, err := exactName(m.TableName, m.Table)
