@@ -214,39 +214,40 @@ func exprString(e schema.Expr) string {
 // (key, value) rows for the schemas in $1.
 var catalogQueries = []struct {
 	field string
+	dest  func(*Snapshot) *map[string]string // the Snapshot field the rows fill
 	sql   string
 }{
-	{"Partitions", `SELECT format('%I.%I', n.nspname, c.relname),
+	{"Partitions", func(s *Snapshot) *map[string]string { return &s.Partitions }, `SELECT format('%I.%I', n.nspname, c.relname),
 		'PARTITION OF ' || (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid) || ' ' || pg_get_expr(c.relpartbound, c.oid)
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1)`},
-	{"Views", `SELECT format('%I.%I', n.nspname, c.relname), c.relkind::text || ': ' || pg_get_viewdef(c.oid)
+	{"Views", func(s *Snapshot) *map[string]string { return &s.Views }, `SELECT format('%I.%I', n.nspname, c.relname), c.relkind::text || ': ' || pg_get_viewdef(c.oid)
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)`},
-	{"Functions", `SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+	{"Functions", func(s *Snapshot) *map[string]string { return &s.Functions }, `SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
 		CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE pg_get_functiondef(p.oid) END
 		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY($1)
 		AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`},
-	{"Triggers", `SELECT format('%I.%I.%I', n.nspname, c.relname, t.tgname), pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text
+	{"Triggers", func(s *Snapshot) *map[string]string { return &s.Triggers }, `SELECT format('%I.%I.%I', n.nspname, c.relname, t.tgname), pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text
 		FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE NOT t.tgisinternal AND n.nspname = ANY($1)`},
-	{"Policies", `SELECT format('%I.%I.%I', schemaname, tablename, policyname),
+	{"Policies", func(s *Snapshot) *map[string]string { return &s.Policies }, `SELECT format('%I.%I.%I', schemaname, tablename, policyname),
 		concat_ws(' | ', permissive, cmd, array_to_string(roles, ','), 'USING ' || qual, 'WITH CHECK ' || with_check)
 		FROM pg_policies WHERE schemaname = ANY($1)`},
-	{"RLS", `SELECT format('%I.%I', n.nspname, c.relname), CASE WHEN c.relforcerowsecurity THEN 'enabled,forced' ELSE 'enabled' END
+	{"RLS", func(s *Snapshot) *map[string]string { return &s.RLS }, `SELECT format('%I.%I', n.nspname, c.relname), CASE WHEN c.relforcerowsecurity THEN 'enabled,forced' ELSE 'enabled' END
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relrowsecurity AND n.nspname = ANY($1)`},
-	{"Sequences", `SELECT format('%I.%I', s.schemaname, s.sequencename),
+	{"Sequences", func(s *Snapshot) *map[string]string { return &s.Sequences }, `SELECT format('%I.%I', s.schemaname, s.sequencename),
 		format('%s start %s increment %s min %s max %s cycle %s owned by %s', s.data_type, s.start_value, s.increment_by, s.min_value, s.max_value, s.cycle,
 		coalesce((SELECT format('%I.%I', dc.relname, a.attname) FROM pg_depend d JOIN pg_class dc ON dc.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 		          WHERE d.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass AND d.deptype IN ('a', 'i') LIMIT 1), '-'))
 		FROM pg_sequences s WHERE s.schemaname = ANY($1)`},
-	{"Types", `SELECT format('%I.%I', n.nspname, t.typname),
+	{"Types", func(s *Snapshot) *map[string]string { return &s.Types }, `SELECT format('%I.%I', n.nspname, t.typname),
 		CASE t.typtype WHEN 'e' THEN 'enum (' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) || ')'
 		ELSE 'domain ' || format_type(t.typbasetype, t.typtypmod) || coalesce(' ' || (SELECT string_agg(pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid), '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END END
 		FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd') AND n.nspname = ANY($1)`},
-	{"Indexes", `SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(c.oid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END
+	{"Indexes", func(s *Snapshot) *map[string]string { return &s.Indexes }, `SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(c.oid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1)`},
-	{"Constraint", `SELECT format('%I.%I.%I', n.nspname, cl.relname, c.conname), pg_get_constraintdef(c.oid) || CASE WHEN c.convalidated THEN '' ELSE ' (not validated)' END
+	{"Constraint", func(s *Snapshot) *map[string]string { return &s.Constraint }, `SELECT format('%I.%I.%I', n.nspname, cl.relname, c.conname), pg_get_constraintdef(c.oid) || CASE WHEN c.convalidated THEN '' ELSE ' (not validated)' END
 		FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = ANY($1)`},
-	{"Comments", `SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description
+	{"Comments", func(s *Snapshot) *map[string]string { return &s.Comments }, `SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description
 		FROM pg_description d
 		WHERE coalesce(
 			(SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE d.classoid = 'pg_class'::regclass AND c.oid = d.objoid),
@@ -277,30 +278,7 @@ func (s *Snapshot) catalog(ctx context.Context, db dbx.DB, schemas []string) err
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("schemasnap: read %s: %w", strings.ToLower(q.field), err)
 		}
-		switch q.field {
-		case "Partitions":
-			s.Partitions = m
-		case "Views":
-			s.Views = m
-		case "Functions":
-			s.Functions = m
-		case "Triggers":
-			s.Triggers = m
-		case "Policies":
-			s.Policies = m
-		case "RLS":
-			s.RLS = m
-		case "Sequences":
-			s.Sequences = m
-		case "Types":
-			s.Types = m
-		case "Indexes":
-			s.Indexes = m
-		case "Constraint":
-			s.Constraint = m
-		case "Comments":
-			s.Comments = m
-		}
+		*q.dest(s) = m
 	}
 	return nil
 }
