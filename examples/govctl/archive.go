@@ -20,20 +20,9 @@ import (
 const archiveUsage = "archive run --table T --store URL [--now T] [--dry-run] [--keep-detached] | list [--store URL] | restore --id ID --into TABLE --store URL [--attach] | verify --id ID --store URL: partition archival"
 
 func runArchive(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("archive: want a subcommand: run, list, restore or verify")
-	}
-	switch args[0] {
-	case "run":
-		return archiveRun(ctx, e, args[1:])
-	case "list":
-		return archiveList(ctx, e, args[1:])
-	case "restore":
-		return archiveRestore(ctx, e, args[1:])
-	case "verify":
-		return archiveVerify(ctx, e, args[1:])
-	}
-	return usagef("archive: unknown subcommand %q (want run, list, restore or verify)", args[0])
+	return dispatch(ctx, e, "archive", args, []subcommand{
+		{"run", archiveRun}, {"list", archiveList}, {"restore", archiveRestore}, {"verify", archiveVerify},
+	})
 }
 
 // archiveFlags are the flags every archive subcommand shares.

@@ -186,19 +186,20 @@ func TestHelpDocumentsTheFlagsEachCommandParses(t *testing.T) {
 	// share one flag set (migrate.go) and are left out: each entry documents only the
 	// flags that matter to that subcommand.
 	funcs := map[string][]string{
-		"archive run":       {"newArchiveFlags", "archiveRun"},
-		"archive list":      {"newArchiveFlags"},
-		"archive restore":   {"newArchiveFlags", "archiveRestore"},
-		"archive verify":    {"newArchiveFlags", "archiveVerify"},
-		"integrity check":   {"runIntegrity"},
-		"tenant offboard":   {"runTenant"},
-		"retention cutoffs": {"runCutoffs"},
-		"retention holds":   {"runHolds"},
-		"retention sweep":   {"runSweep"},
-		"classify":          {"runClassify"},
-		"migrate lint":      {"runMigrateLint"},
-		"migrate plan":      {"runMigratePlan"},
-		"migrate drift":     {"runMigrateDrift"},
+		"archive run":         {"newArchiveFlags", "archiveRun"},
+		"archive list":        {"newArchiveFlags"},
+		"archive restore":     {"newArchiveFlags", "archiveRestore"},
+		"archive verify":      {"newArchiveFlags", "archiveVerify"},
+		"integrity check":     {"runIntegrity"},
+		"tenant offboard":     {"runOffboard"},
+		"tenant active-views": {"runActiveViews"},
+		"retention cutoffs":   {"runCutoffs"},
+		"retention holds":     {"runHolds"},
+		"retention sweep":     {"runSweep"},
+		"classify":            {"runClassify"},
+		"migrate lint":        {"runMigrateLint"},
+		"migrate plan":        {"runMigratePlan"},
+		"migrate drift":       {"runMigrateDrift"},
 	}
 	for topic, fns := range funcs {
 		cmd, sub := splitTopic(topic)

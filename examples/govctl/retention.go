@@ -22,29 +22,22 @@ import (
 const retentionUsage = "retention cutoffs [--now T] | holds add|list|release | sweep --store URL [--now T] | install: retention cutoffs, legal holds, row sweeps"
 
 func runRetention(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("retention: want a subcommand: cutoffs, holds, sweep or install")
+	return dispatch(ctx, e, "retention", args, []subcommand{
+		{"cutoffs", runCutoffs}, {"holds", runHolds}, {"sweep", runSweep}, {"install", runRetentionInstall},
+	})
+}
+
+func runRetentionInstall(ctx context.Context, e *env, _ []string) error {
+	conn, err := connect(ctx, e, "retention install")
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "cutoffs":
-		return runCutoffs(ctx, e, args[1:])
-	case "holds":
-		return runHolds(ctx, e, args[1:])
-	case "sweep":
-		return runSweep(ctx, e, args[1:])
-	case "install":
-		conn, err := connect(ctx, e, "retention install")
-		if err != nil {
-			return err
-		}
-		defer conn.Close(context.WithoutCancel(ctx))
-		if err := retention.Install(ctx, conn); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, "retention: schema lsos_retention is installed")
-		return nil
+	defer conn.Close(context.WithoutCancel(ctx))
+	if err := retention.Install(ctx, conn); err != nil {
+		return err
 	}
-	return usagef("retention: unknown subcommand %q (want cutoffs, holds, sweep or install)", args[0])
+	fmt.Fprintln(e.stdout, "retention: schema lsos_retention is installed")
+	return nil
 }
 
 // connect opens one connection to --database-url.

@@ -16,12 +16,11 @@ import (
 const tenantUsage = "tenant offboard --tenant ID --stage soft-delete|export|hard-delete [--store URL] [--archive-store URL | --skip-archive-purge REASON] [--now T] [--dry-run] [--by WHO]: staged tenant offboarding"
 
 func runTenant(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "active-views" {
-		return runActiveViews(ctx, e, args[1:])
-	}
-	if len(args) == 0 || args[0] != "offboard" {
-		return usagef("tenant: want the subcommand offboard or active-views (usage: %s | %s)", tenantUsage, activeViewsUsage)
-	}
+	return dispatch(ctx, e, "tenant", args, []subcommand{{"offboard", runOffboard}, {"active-views", runActiveViews}})
+}
+
+// runOffboard is "tenant offboard": one stage of the staged offboarding.
+func runOffboard(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("tenant offboard", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	tenant := fs.String("tenant", "", "tenant id")
@@ -35,7 +34,7 @@ func runTenant(ctx context.Context, e *env, args []string) error {
 	var ap archivePurge
 	fs.StringVar(&ap.store, "archive-store", "", "hard-delete: the partition archive store (as given to archive run); the tenant's archived rows are purged after the hard delete")
 	fs.StringVar(&ap.skip, "skip-archive-purge", "", "hard-delete: keep the tenant's rows in partition archives; the value says why and goes into the audit record")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return usagef("tenant offboard: %v (usage: %s)", err, tenantUsage)
 	}
 	if fs.NArg() > 0 {
