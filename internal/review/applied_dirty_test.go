@@ -17,25 +17,12 @@ import (
 // deprecation window.
 func TestDeprecationWindowIgnoresTimeSpentDirty(t *testing.T) {
 	ctx := context.Background()
-	fsys := fstest.MapFS{
-		"20260101000000_base.up.sql": {Data: []byte("CREATE TABLE tenants (id bigint PRIMARY KEY);\n" +
-			"CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), legacy_code text, UNIQUE (tenant_id, id));\n")},
-		"20260101000000_base.down.sql": {Data: []byte("DROP TABLE projects, tenants;\n")},
-		depVersion + "_deprecate.up.sql": {Data: []byte("-- lsos:no-transaction\n-- lsos:deprecates projects.legacy_code\n-- lsos:breaking flag=drop_legacy phase=expand\n" +
-			"COMMENT ON COLUMN projects.legacy_code IS 'deprecated';\nSELECT 1/0;\n")},
-		depVersion + "_deprecate.down.sql":    {Data: []byte("-- lsos:no-transaction\nCOMMENT ON COLUMN projects.legacy_code IS NULL;\n")},
-		dropVersion + "_drop_legacy.up.sql":   {Data: []byte("-- lsos:breaking flag=drop_legacy phase=contract\nALTER TABLE projects DROP COLUMN legacy_code;\n")},
-		dropVersion + "_drop_legacy.down.sql": {Data: []byte("ALTER TABLE projects ADD COLUMN legacy_code text;\n")},
-	}
-	d, err := review.LoadFS(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := review.HashDir(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["atlas.sum"] = &fstest.MapFile{Data: sum}
+	// The deprecating version runs outside a transaction and fails after its comment.
+	fsys := deprecationFiles()
+	fsys[depVersion+"_deprecate.up.sql"] = &fstest.MapFile{Data: []byte("-- lsos:no-transaction\n-- lsos:deprecates projects.legacy_code\n-- lsos:breaking flag=drop_legacy phase=expand\n" +
+		"COMMENT ON COLUMN projects.legacy_code IS 'deprecated';\nSELECT 1/0;\n")}
+	fsys[depVersion+"_deprecate.down.sql"] = &fstest.MapFile{Data: []byte("-- lsos:no-transaction\nCOMMENT ON COLUMN projects.legacy_code IS NULL;\n")}
+	withSum(t, fsys)
 
 	db := pgtest.DB(t, "", nil)
 	md, err := migrate.LoadFS(fsys)
@@ -58,7 +45,7 @@ func TestDeprecationWindowIgnoresTimeSpentDirty(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	d, err = review.LoadFS(fsys)
+	d, err := review.LoadFS(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}

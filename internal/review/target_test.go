@@ -26,7 +26,12 @@ var targetNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 // deprecationDir is base → deprecate projects.legacy_code → drop it.
 func deprecationDir(t *testing.T) fstest.MapFS {
 	t.Helper()
-	fsys := fstest.MapFS{
+	return withSum(t, deprecationFiles())
+}
+
+// deprecationFiles are deprecationDir's migration files, without atlas.sum.
+func deprecationFiles() fstest.MapFS {
+	return fstest.MapFS{
 		"20260101000000_base.up.sql": {Data: []byte("CREATE TABLE tenants (id bigint PRIMARY KEY);\n" +
 			"CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants (id), legacy_code text, UNIQUE (tenant_id, id));\n")},
 		"20260101000000_base.down.sql":        {Data: []byte("DROP TABLE projects, tenants;\n")},
@@ -35,6 +40,11 @@ func deprecationDir(t *testing.T) fstest.MapFS {
 		dropVersion + "_drop_legacy.up.sql":   {Data: []byte("-- lsos:breaking flag=drop_legacy phase=contract\nALTER TABLE projects DROP COLUMN legacy_code;\n")},
 		dropVersion + "_drop_legacy.down.sql": {Data: []byte("ALTER TABLE projects ADD COLUMN legacy_code text;\n")},
 	}
+}
+
+// withSum adds the atlas.sum of fsys's migration files to it.
+func withSum(t *testing.T, fsys fstest.MapFS) fstest.MapFS {
+	t.Helper()
 	d, err := review.LoadFS(fsys)
 	if err != nil {
 		t.Fatal(err)
