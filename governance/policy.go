@@ -37,6 +37,9 @@ type Policy struct {
 	Offboarding OffboardingPolicy `yaml:"offboarding" json:"offboarding"`
 	// Severities raises or lowers the default severity of a check, by check name.
 	Severities map[string]Severity `yaml:"severities" json:"severities"`
+	// SDK names the schemas of the SDK's own bookkeeping, which every check and catalog
+	// leaves out ([Policy.IsSDKSchema]).
+	SDK SDKPolicy `yaml:"sdk" json:"sdk"`
 
 	source    string            // file the policy was loaded from, for messages
 	positions map[string][2]int // key path → line, column in source
@@ -131,6 +134,7 @@ func Default() *Policy {
 		},
 		RetentionFloors: SeedFloors(),
 		TimeZone:        "UTC",
+		SDK:             SDKPolicy{Prefix: DefaultSDKPrefix},
 		Approvals: ApprovalRules{
 			SchemaChange:    []Approver{ApproverBackendOwner, ApproverPlatformOwner},
 			SensitiveChange: []Approver{ApproverSecurity},

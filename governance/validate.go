@@ -2,6 +2,7 @@ package governance
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -38,6 +39,7 @@ func (p *Policy) Validate() error {
 	if p.Offboarding.BatchSize <= 0 {
 		v.add("offboarding.batch_size", "the batch size must be above zero; got %d", p.Offboarding.BatchSize)
 	}
+	v.sdk()
 	for _, k := range sortedKeys(p.Severities) {
 		if !KnownCheck(k) {
 			v.add("severities."+k, "unknown check %q (allowed: %s)", k, strings.Join(append(MigrationChecks(), IntegrityChecks()...), ", "))
@@ -228,3 +230,21 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
 }
+
+// sdk checks the names of the SDK's own schemas: the prefix must start a valid
+// unquoted identifier, so that every schema derived from it is one.
+func (v *validator) sdk() {
+	pre := v.p.SDK.Prefix
+	if pre == "" {
+		v.add("sdk.prefix", "the SDK schema prefix must not be empty (default %q)", DefaultSDKPrefix)
+	} else if !sdkNameRE.MatchString(pre) || len(pre) > 40 {
+		v.add("sdk.prefix", "the SDK schema prefix must be lower-case letters, digits and underscores, start with a letter and be at most 40 bytes, e.g. %q; got %q", DefaultSDKPrefix, pre)
+	}
+	for i, s := range v.p.SDK.Schemas {
+		if !sdkNameRE.MatchString(s) || len(s) > 63 {
+			v.add(fmt.Sprintf("sdk.schemas[%d]", i), "a schema name must be lower-case letters, digits and underscores, start with a letter and be at most 63 bytes; got %q", s)
+		}
+	}
+}
+
+var sdkNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
