@@ -27,12 +27,12 @@ func TestQuote(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	for in, want := range map[string]Name{
-		"users":                 {"public", "users"},
-		"Sales.Orders":          {"sales", "orders"},
-		`"My Schema"."a.b"`:     {"My Schema", "a.b"},
-		`"say ""hi"""`:          {"public", `say "hi"`},
-		`app."Users"`:           {"app", "Users"},
-		strings.Repeat("x", 63): {"public", strings.Repeat("x", 63)},
+		"users":                 {Schema: "public", Name: "users"},
+		"Sales.Orders":          {Schema: "sales", Name: "orders"},
+		`"My Schema"."a.b"`:     {Schema: "My Schema", Name: "a.b"},
+		`"say ""hi"""`:          {Schema: "public", Name: `say "hi"`},
+		`app."Users"`:           {Schema: "app", Name: "Users"},
+		strings.Repeat("x", 63): {Schema: "public", Name: strings.Repeat("x", 63)},
 	} {
 		got, err := Parse(in, "public")
 		if err != nil || got != want {
