@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	amigrate "ariga.io/atlas/sql/migrate"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -66,6 +67,10 @@ type Dir struct {
 
 	fsys fs.FS
 	path string // "" when the directory is not on disk
+
+	// Filled by Inspect only.
+	sumBytes []byte
+	problems []*FileError
 }
 
 // Version is one migration: a forward and a rollback file sharing a version and name.
@@ -99,11 +104,13 @@ type File struct {
 	err   error
 }
 
-// Statements returns the file's statements, split by PostgreSQL's parser on the first
+// Statements returns the file's statements, split by [SplitStatements] on the first
 // call (later calls return the same result; safe for concurrent use). The error is a
-// *[FileError] naming the file and line: a syntax error ([ErrSyntax]), or, in a
-// transactional file, a statement that cannot run inside its transaction (BEGIN/COMMIT,
-// CREATE INDEX CONCURRENTLY, VACUUM…). [Dir.Check] reports these for every file at once.
+// *[FileError] naming the file and line: a lexical error ([ErrSyntax]), or a statement
+// the executor cannot run as written ([ErrNotInTransaction]): in a transactional file
+// one that cannot run inside its transaction (BEGIN/COMMIT, CREATE INDEX CONCURRENTLY,
+// VACUUM…), in a no-transaction file transaction control. [Dir.Check] reports these
+// for every file at once.
 func (f *File) Statements() ([]Statement, error) {
 	f.once.Do(func() {
 		path := f.path
@@ -111,8 +118,8 @@ func (f *File) Statements() ([]Statement, error) {
 			path = f.Name
 		}
 		stmts, err := splitStatements(path, f.Bytes)
-		if err == nil && !f.Directives.NoTransaction {
-			err = checkTxSafe(path, f.Bytes, stmts)
+		if err == nil {
+			err = checkStatements(path, stmts, f.Directives.NoTransaction)
 		}
 		if err != nil {
 			f.err = err
@@ -170,22 +177,45 @@ func Load(path string) (*Dir, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("migrate: %s is not a directory; pass the folder that holds the .up.sql/.down.sql files", path)
 	}
-	d, err := load(os.DirFS(path), path)
+	d, err := load(os.DirFS(path), path, false)
 	return d, err
 }
 
 // LoadFS reads and validates a migration directory from the root of fsys (use fs.Sub
 // for a sub-folder of an embed.FS).
-func LoadFS(fsys fs.FS) (*Dir, error) { return load(fsys, "") }
+func LoadFS(fsys fs.FS) (*Dir, error) { return load(fsys, "", false) }
 
-func load(fsys fs.FS, path string) (*Dir, error) {
+// Inspect reads a migration directory the way a reviewer needs it: with the grammar,
+// splitter and checks of [LoadFS], but without stopping at the problems a review
+// reports as findings. A missing, unreadable or stale atlas.sum is not checked (see
+// [Dir.SumBytes]), a version may lack its rollback file (its Down is nil), and
+// malformed or misplaced directives are collected in [Dir.Problems] while the rest of
+// the file's directives are read. A bad file name, a duplicate version or a rollback
+// without a forward file still fail, as they leave no version to review. path, when not
+// empty, is used in messages.
+func Inspect(fsys fs.FS, path string) (*Dir, error) { return load(fsys, path, true) }
+
+// Problems returns the malformed or misplaced directives [Inspect] found, each a
+// *[FileError] wrapping [ErrBadDirective] with the file and line; [Load] refuses the
+// directory on the first of them.
+func (d *Dir) Problems() []*FileError { return d.problems }
+
+// SumBytes returns the content of atlas.sum as [Inspect] read it, nil when the
+// directory has none (or when the Dir came from Load, which checked it).
+func (d *Dir) SumBytes() []byte { return d.sumBytes }
+
+func load(fsys fs.FS, path string, lenient bool) (*Dir, error) {
 	d := &Dir{fsys: fsys, path: path}
 	names, err := sqlFiles(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read migration directory: %w", err)
 	}
-	sum, err := readSum(fsys)
-	if err != nil {
+	var sum amigrate.HashFile
+	if lenient {
+		if b, err := fs.ReadFile(fsys, SumFile); err == nil {
+			d.sumBytes = b
+		}
+	} else if sum, err = readSum(fsys); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if len(names) == 0 {
 				return d, nil
@@ -224,7 +254,7 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		matches[i] = m
 		stamps[i] = v.Time
 	}
-	parsed, err := d.readFiles(names, stamps, errs)
+	parsed, err := d.readFiles(names, stamps, errs, lenient)
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +271,7 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 	}
 	for _, v := range byVersion {
 		switch {
+		case v.Down == nil && lenient && v.Up != nil:
 		case v.Down == nil:
 			return nil, &FileError{File: d.filePath(v.ID() + ".up.sql"), Err: fmt.Errorf("%w: add %s.down.sql that undoes it", ErrMissingRollback, v.ID())}
 		case v.Up == nil:
@@ -249,6 +280,9 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 		d.Versions = append(d.Versions, v)
 	}
 	sort.Slice(d.Versions, func(i, j int) bool { return d.Versions[i].Version < d.Versions[j].Version })
+	if lenient {
+		return d, nil
+	}
 	// The bytes read above also feed the sum, so each file is read once.
 	if err := d.checkSum(parsed, sum); err != nil {
 		return nil, err
@@ -261,7 +295,8 @@ func load(fsys fs.FS, path string) (*Dir, error) {
 // (BENCHMARKS.md, startup-noop-load), and each file is independent. errs holds the
 // problems already found with the names (those files are not read); the first error in
 // name order, from either, is returned, as a sequential read would.
-func (d *Dir) readFiles(names []string, stamps []time.Time, errs []error) ([]*File, error) {
+func (d *Dir) readFiles(names []string, stamps []time.Time, errs []error, lenient bool) ([]*File, error) {
+	problems := make([][]*FileError, len(names))
 	files := make([]*File, len(names))
 	work := func(i int) {
 		if errs[i] != nil {
@@ -273,7 +308,10 @@ func (d *Dir) readFiles(names []string, stamps []time.Time, errs []error) ([]*Fi
 			errs[i] = fmt.Errorf("migrate: read %s: %w", d.filePath(n), err)
 			return
 		}
-		files[i], errs[i] = parseFile(d.filePath(n), n, b, stamps[i])
+		files[i], problems[i] = parseFile(d.filePath(n), n, b, stamps[i])
+		if len(problems[i]) > 0 && !lenient {
+			errs[i] = problems[i][0]
+		}
 	}
 	// Small directories are not worth a goroutine.
 	if workers := min(runtime.GOMAXPROCS(0), len(names)/32); workers <= 1 {
@@ -300,6 +338,9 @@ func (d *Dir) readFiles(names []string, stamps []time.Time, errs []error) ([]*Fi
 			}
 		}
 	}
+	for _, p := range problems {
+		d.problems = append(d.problems, p...)
+	}
 	return files, nil
 }
 
@@ -321,11 +362,8 @@ func sqlFiles(fsys fs.FS) ([]string, error) {
 
 // parseFile reads what loading needs: the directive block and the checksum. Statements
 // are split later, on demand ([File.Statements]).
-func parseFile(path, name string, b []byte, ts time.Time) (*File, error) {
-	dirs, err := parseDirectives(path, b, ts)
-	if err != nil {
-		return nil, err
-	}
+func parseFile(path, name string, b []byte, ts time.Time) (*File, []*FileError) {
+	dirs, problems := parseDirectives(path, b, ts)
 	h := sha256.Sum256(b)
-	return &File{Name: name, Bytes: b, Checksum: base64.StdEncoding.EncodeToString(h[:]), Directives: dirs, path: path}, nil
+	return &File{Name: name, Bytes: b, Checksum: base64.StdEncoding.EncodeToString(h[:]), Directives: dirs, path: path}, problems
 }

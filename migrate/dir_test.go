@@ -204,7 +204,7 @@ ALTER TABLE reviews DROP COLUMN author_name;
 		!v.Deprecates[0].Since.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("deprecates: %+v", v.Deprecates)
 	}
-	if r, ok := v.Allowed("destructive-change"); !ok || r != "column unused since 2025, see ADR-12" {
+	if r, ok := v.Allowed("destructive-change", 0); !ok || r != "column unused since 2025, see ADR-12" {
 		t.Errorf("allow: %+v", v.Allows)
 	}
 	if v.Breaking == nil || v.Breaking.Flag != "new_reviews" || v.Breaking.Phase != "contract" {

@@ -2,7 +2,10 @@ package migrate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +16,9 @@ import (
 // directivePrefix starts every directive line in a file's leading comment block.
 const directivePrefix = "-- lsos:"
 
-// Directives are the settings a file declares in its leading "-- lsos:" comment block
-// (DESIGN.md spells each one):
+// Directives are the settings a migration file declares in "-- lsos:" comment lines
+// (DESIGN.md spells each one). They belong in the file's leading comment block, before
+// the first statement:
 //
 //	-- lsos:no-transaction
 //	-- lsos:lock_timeout 10s
@@ -23,6 +27,16 @@ const directivePrefix = "-- lsos:"
 //	-- lsos:allow lock-risk reason="table is empty in every environment"
 //	-- lsos:maintenance-window
 //	-- lsos:breaking flag=new_reviews phase=expand
+//	-- lsos:approved-by backend-owner, platform-owner
+//	-- lsos:retention-change
+//
+// The one directive that may also stand between statements is allow: written in the
+// comment lines directly above a statement, it accepts the check for that statement
+// only. Any other directive after the first statement is an error, so a misplaced
+// no-transaction is never silently ignored. lock-timeout and statement-timeout are
+// accepted as spellings of lock_timeout and statement_timeout. This one grammar is read
+// by [Load] and [LoadFS] (so by the executor and lsosgov.Startup) and by the lint
+// package, so a directory that passes lint also loads, and the reverse.
 type Directives struct {
 	// NoTransaction runs the file statement by statement outside a transaction, as
 	// CREATE INDEX CONCURRENTLY and ALTER TYPE … ADD VALUE require.
@@ -32,14 +46,22 @@ type Directives struct {
 	LockTimeout      time.Duration
 	StatementTimeout time.Duration
 	// Deprecates lists the tables and columns this version deprecates; the deprecation
-	// date is the version's timestamp.
+	// date is the version's timestamp (or, reviewed against a target, when the version
+	// was applied there).
 	Deprecates []Deprecation
-	// Allows lists the review checks this file explicitly accepts, each with its reason.
+	// Allows lists the review checks this file explicitly accepts, each with its reason:
+	// for the whole file (leading block) or for one statement.
 	Allows []Allow
 	// MaintenanceWindow restricts the version to a policy maintenance window.
 	MaintenanceWindow bool
 	// Breaking marks a breaking change gated behind a feature flag (policy §4).
 	Breaking *Breaking
+	// ApprovedBy lists the sign-offs given for this version (policy §10), e.g.
+	// backend-owner, platform-owner, security-review, legal-compliance-review.
+	ApprovedBy []governance.Approver
+	// RetentionChange declares that the version changes retention or deletion behaviour,
+	// which needs legal/compliance review (policy §10).
+	RetentionChange bool
 }
 
 // Deprecation is one "-- lsos:deprecates table[.column]" directive.
@@ -58,11 +80,22 @@ func (d Deprecation) Object() string {
 	return d.Table + "." + d.Column
 }
 
+// QualifiedTable returns the table as schema.table, public when unqualified.
+func (d Deprecation) QualifiedTable() string {
+	if strings.Contains(d.Table, ".") {
+		return d.Table
+	}
+	return "public." + d.Table
+}
+
 // Allow is one "-- lsos:allow <check> reason=\"…\"" directive.
 type Allow struct {
 	Check  string
 	Reason string
-	Line   int
+	Line   int // line of the directive
+	// StatementLine is the line of the statement the allow applies to, or 0 when it is
+	// in the leading block and applies to the whole file.
+	StatementLine int
 }
 
 // Breaking is the "-- lsos:breaking flag=<f> phase=expand|contract" directive.
@@ -72,46 +105,81 @@ type Breaking struct {
 	Line  int
 }
 
-// Allowed reports whether the file accepts check, and why.
-func (d Directives) Allowed(check string) (reason string, ok bool) {
+// Allowed reports whether the file accepts check for the statement at stmtLine (0: for
+// the whole file), and why: a leading-block allow covers every statement, a statement
+// allow only its own.
+func (d Directives) Allowed(check string, stmtLine int) (reason string, ok bool) {
 	for _, a := range d.Allows {
-		if a.Check == check {
+		if a.Check == check && (a.StatementLine == 0 || a.StatementLine == stmtLine && stmtLine > 0) {
 			return a.Reason, true
 		}
 	}
 	return "", false
 }
 
-// parseDirectives reads the leading comment block of a file (blank lines and "--"
-// comments before the first statement). A "-- lsos:" line after the first statement is
-// an error: a misplaced no-transaction must not be silently ignored.
-func parseDirectives(file string, src []byte, since time.Time) (Directives, error) {
-	var d Directives
-	if !bytes.Contains(src, []byte(directivePrefix)) {
-		return d, nil // no line can start with the prefix; most files (and loads) end here
+// directiveLine reports whether a trimmed comment line is a directive and returns
+// the text after "lsos:". "-- lsos:" is the documented spelling; "--lsos:" is accepted.
+func directiveLine(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(line, "--")
+	if !ok {
+		return "", false
 	}
-	lines := strings.Split(string(src), "\n")
-	leading := true
-	for i, raw := range lines {
-		line := strings.TrimSpace(raw)
-		lineNo := i + 1
-		if leading && line != "" && !strings.HasPrefix(line, "--") {
-			leading = false
-		}
-		if !strings.HasPrefix(line, directivePrefix) {
-			continue
-		}
-		if !leading {
-			return d, &FileError{File: file, Line: lineNo, Err: fmt.Errorf("directive %q is after the first statement; move it into the leading comment block", line)}
-		}
-		if err := d.parseOne(strings.TrimPrefix(line, directivePrefix), since, lineNo); err != nil {
-			return d, &FileError{File: file, Line: lineNo, Err: err}
-		}
-	}
-	return d, nil
+	return strings.CutPrefix(strings.TrimLeft(rest, " \t"), "lsos:")
 }
 
-func (d *Directives) parseOne(s string, since time.Time, line int) error {
+// parseDirectives reads the directives of a file. Only comment lines outside strings
+// and function bodies count: the file is split into statements (in pure Go) when it
+// mentions "lsos:" at all, which most files do not. It returns every malformed or
+// misplaced directive, in line order, as a *FileError; the directives that could be
+// read are returned too, so a review can go on and report all problems at once.
+func parseDirectives(file string, src []byte, since time.Time) (Directives, []*FileError) {
+	var d Directives
+	if !bytes.Contains(src, []byte("lsos:")) {
+		return d, nil // most files (and loads) end here
+	}
+	stmts, trailing, err := scanStatements(file, src)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return d, []*FileError{fe}
+		}
+		return d, []*FileError{{File: file, Err: err}}
+	}
+	var problems []*FileError
+	read := func(cs []Comment, stmtLine int, leading bool) {
+		for _, c := range cs {
+			text, ok := directiveLine(c.Text)
+			if !ok {
+				continue
+			}
+			name, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+			switch {
+			case leading:
+				err = d.parseOne(text, since, c.Line, 0)
+			case name == "allow" && stmtLine > 0:
+				err = d.parseOne(text, since, c.Line, stmtLine)
+			case name == "allow":
+				err = fmt.Errorf("directive %q follows the last statement and applies to none; put it directly above the statement it accepts", c.Text)
+			default:
+				err = fmt.Errorf("directive %q is after the first statement; move it into the leading comment block (only allow may stand above a later statement)", c.Text)
+			}
+			if err != nil {
+				problems = append(problems, &FileError{File: file, Line: c.Line, Err: fmt.Errorf("%w: %v", ErrBadDirective, err)})
+			}
+		}
+	}
+	for i, st := range stmts {
+		read(st.Comments, st.Line, i == 0)
+		for _, c := range st.inner {
+			problems = append(problems, &FileError{File: file, Line: c.Line, Err: fmt.Errorf("%w: directive %q is inside a statement; put it in the comment lines above the statement", ErrBadDirective, c.Text)})
+		}
+	}
+	slices.SortStableFunc(problems, func(a, b *FileError) int { return a.Line - b.Line })
+	read(trailing, 0, len(stmts) == 0)
+	return d, problems
+}
+
+func (d *Directives) parseOne(s string, since time.Time, line, stmtLine int) error {
 	name, arg, _ := strings.Cut(strings.TrimSpace(s), " ")
 	arg = strings.TrimSpace(arg)
 	noArg := func() error {
@@ -127,12 +195,12 @@ func (d *Directives) parseOne(s string, since time.Time, line int) error {
 	case "maintenance-window":
 		d.MaintenanceWindow = true
 		return noArg()
-	case "lock_timeout", "statement_timeout":
+	case "lock_timeout", "statement_timeout", "lock-timeout", "statement-timeout":
 		v, err := governance.ParseDuration(arg)
 		if err != nil || v <= 0 {
 			return fmt.Errorf("directive %s wants a positive duration such as 10s or 5m, got %q", name, arg)
 		}
-		if name == "lock_timeout" {
+		if name == "lock_timeout" || name == "lock-timeout" {
 			d.LockTimeout = v.Std()
 		} else {
 			d.StatementTimeout = v.Std()
@@ -172,7 +240,7 @@ func (d *Directives) parseOne(s string, since time.Time, line int) error {
 		if err != nil || strings.TrimSpace(reason) == "" {
 			return fmt.Errorf(`directive allow %s: reason must be a non-empty double-quoted string, got %s`, check, strings.TrimPrefix(rest, "reason="))
 		}
-		d.Allows = append(d.Allows, Allow{Check: check, Reason: reason, Line: line})
+		d.Allows = append(d.Allows, Allow{Check: check, Reason: reason, Line: line, StatementLine: stmtLine})
 	case "breaking":
 		b := &Breaking{Line: line}
 		for _, kv := range strings.Fields(arg) {
@@ -193,8 +261,32 @@ func (d *Directives) parseOne(s string, since time.Time, line int) error {
 			return fmt.Errorf("directive breaking appears twice")
 		}
 		d.Breaking = b
+	case "approved-by":
+		roles := strings.FieldsFunc(arg, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+		if len(roles) == 0 {
+			return fmt.Errorf("directive approved-by wants one or more roles, e.g. -- lsos:approved-by backend-owner, platform-owner")
+		}
+		for _, r := range roles {
+			if !approverRE.MatchString(r) {
+				return fmt.Errorf("directive approved-by: %q is not a role name (lower-case words joined by -, e.g. security-review)", r)
+			}
+			d.ApprovedBy = append(d.ApprovedBy, governance.Approver(r))
+		}
+	case "retention-change":
+		d.RetentionChange = true
+		return noArg()
 	default:
-		return fmt.Errorf("unknown directive %q (known: no-transaction, lock_timeout, statement_timeout, deprecates, allow, maintenance-window, breaking)", name)
+		return fmt.Errorf("unknown directive %q (known: %s)", name, strings.Join(DirectiveNames(), ", "))
 	}
 	return nil
+}
+
+// approverRE is the shape of a role name in approved-by.
+var approverRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// DirectiveNames lists the directive names the grammar accepts, in the documented
+// spelling (aliases left out).
+func DirectiveNames() []string {
+	return []string{"no-transaction", "lock_timeout", "statement_timeout", "deprecates", "allow",
+		"maintenance-window", "breaking", "approved-by", "retention-change"}
 }

@@ -18,6 +18,10 @@ var (
 	ErrRemovedFromDir   = errors.New("file is listed in atlas.sum but missing from the directory; restore it, or run govctl migrate hash if removing it was intended")
 	ErrChecksumMismatch = errors.New("checksum mismatch: the file was edited after atlas.sum was written; revert the edit, or review it and run govctl migrate hash")
 	ErrSyntax           = errors.New("SQL syntax error")
+	ErrBadDirective     = errors.New("bad -- lsos: directive")
+	// ErrNotInTransaction: a statement the executor cannot run as the file is written
+	// (transaction control, or a command PostgreSQL refuses in a transaction block).
+	ErrNotInTransaction = errors.New("statement cannot run as the file is written")
 )
 
 // Executor errors.
