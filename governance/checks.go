@@ -13,6 +13,10 @@ const (
 	CheckUnclassifiedColumn   = "unclassified-column"
 	CheckSensitiveChange      = "sensitive-change"
 	CheckMissingApproval      = "missing-approval"
+	// CheckInvalidMigration: a file the loader or the executor would refuse (a
+	// malformed or misplaced directive, a statement that cannot run as the file is
+	// written, SQL that does not parse), reported by the review first.
+	CheckInvalidMigration = "invalid-migration"
 
 	// Integrity.
 	CheckMissingFK          = "missing-fk"
@@ -29,7 +33,7 @@ const (
 func MigrationChecks() []string {
 	return []string{CheckMissingRollback, CheckChecksumMismatch, CheckDestructiveChange,
 		CheckBackwardIncompatible, CheckLockRisk, CheckIndexImpact, CheckTenantIsolation,
-		CheckUnclassifiedColumn, CheckSensitiveChange, CheckMissingApproval}
+		CheckUnclassifiedColumn, CheckSensitiveChange, CheckMissingApproval, CheckInvalidMigration}
 }
 
 // IntegrityChecks lists the integrity check names.

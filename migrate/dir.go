@@ -200,8 +200,8 @@ func Inspect(fsys fs.FS, path string) (*Dir, error) { return load(fsys, path, tr
 // directory on the first of them.
 func (d *Dir) Problems() []*FileError { return d.problems }
 
-// SumBytes returns the content of atlas.sum as [Inspect] read it, nil when the
-// directory has none (or when the Dir came from Load, which checked it).
+// SumBytes returns the content of atlas.sum as it was read, nil when the directory has
+// none.
 func (d *Dir) SumBytes() []byte { return d.sumBytes }
 
 func load(fsys fs.FS, path string, lenient bool) (*Dir, error) {
@@ -215,7 +215,7 @@ func load(fsys fs.FS, path string, lenient bool) (*Dir, error) {
 		if b, err := fs.ReadFile(fsys, SumFile); err == nil {
 			d.sumBytes = b
 		}
-	} else if sum, err = readSum(fsys); err != nil {
+	} else if sum, d.sumBytes, err = readSum(fsys); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if len(names) == 0 {
 				return d, nil

@@ -152,3 +152,12 @@ func (e *PartialError) Error() string {
 }
 
 func (e *PartialError) Unwrap() error { return e.Err }
+
+// Errors of [Drift].
+var (
+	// ErrDevNotEmpty: the dev database already holds tables, so it may be a real
+	// database; Drift replays migrations there and must never touch the live one.
+	ErrDevNotEmpty = errors.New("migrate: the dev database is not empty; give an empty scratch database (Drift replays the applied versions there)")
+	// ErrReplay: an applied version fails on the dev database.
+	ErrReplay = errors.New("migrate: replaying an applied version failed")
+)

@@ -75,19 +75,19 @@ func writeFileAtomic(path string, b []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func readSum(fsys fs.FS) (amigrate.HashFile, error) {
+func readSum(fsys fs.FS) (amigrate.HashFile, []byte, error) {
 	b, err := fs.ReadFile(fsys, SumFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var hf amigrate.HashFile
 	if err := hf.UnmarshalText(b); err != nil {
 		if errors.Is(err, amigrate.ErrChecksumMismatch) {
-			return nil, fmt.Errorf("%w: its total line does not match its entries (hand-edited or merge conflict?); run govctl migrate hash after reviewing the files", ErrCorruptSum)
+			return nil, nil, fmt.Errorf("%w: its total line does not match its entries (hand-edited or merge conflict?); run govctl migrate hash after reviewing the files", ErrCorruptSum)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrCorruptSum, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrCorruptSum, err)
 	}
-	return hf, nil
+	return hf, b, nil
 }
 
 // checkSum compares the directory's files (as already read by load, in sqlFiles order)
@@ -228,4 +228,15 @@ func New(path, name string, now time.Time) (up, down string, err error) {
 		return "", "", fmt.Errorf("migrate: %w", err)
 	}
 	return up, down, Hash(path)
+}
+
+// SumFS returns the atlas.sum content for the .sql files at the root of fsys, as
+// [Hash] would write it: tools that build a directory in memory (an import, a test)
+// use it to produce the checksum file.
+func SumFS(fsys fs.FS) ([]byte, error) {
+	hf, err := atlasDir{FS: fsys}.Checksum()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: compute checksums: %w", err)
+	}
+	return hf.MarshalText()
 }

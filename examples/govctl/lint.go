@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/internal/review"
+	"github.com/lsos/lsosgov/migrate/lint"
 	"github.com/lsos/lsosgov/migrate"
 )
 
@@ -69,7 +69,7 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	devURL := fs.String("dev-url", "", "empty scratch database to replay on (default: an embedded throwaway PostgreSQL)")
 	since := fs.String("since", "", "review only versions after this one (default: all pending)")
 	nowS := fs.String("now", "", "clock for deprecation windows, RFC3339")
-	revSchema := fs.String("revisions-schema", review.DefaultRevisionsSchema, "schema of the target's revisions table (with --database-url)")
+	revSchema := fs.String("revisions-schema", migrate.DefaultSchema, "schema of the target's revisions table (with --database-url)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("migrate lint: %v", err)
 	}
@@ -77,16 +77,16 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := review.LoadFS(os.DirFS(*dir))
+	d, err := migrate.Inspect(os.DirFS(*dir), *dir)
 	if err != nil {
 		return usagef("migrate lint: %v", err)
 	}
 	if *since != "" {
-		if _, err := review.VersionTime(*since); err != nil {
+		if _, err := time.Parse(migrate.VersionLayout, *since); err != nil {
 			return usagef("migrate lint: --since: %v", err)
 		}
 	}
-	opts := review.Options{Policy: e.policy, Since: *since, Now: func() time.Time { return now }}
+	opts := lint.Options{Policy: e.policy, Since: *since, Now: func() time.Time { return now }}
 	if e.databaseURL != "" {
 		// The target only lends its statistics (index impact), its applied versions and
 		// when they were applied (deprecation windows); nothing is written there.
@@ -117,9 +117,9 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	rep, err := review.Review(ctx, dev, d, opts)
+	rep, err := lint.Review(ctx, dev, d, opts)
 	if err != nil {
-		if errors.Is(err, review.ErrBadDirective) || errors.Is(err, review.ErrDevNotEmpty) || errors.Is(err, review.ErrOptions) {
+		if errors.Is(err, lint.ErrDevNotEmpty) || errors.Is(err, lint.ErrOptions) {
 			return usagef("%v", err)
 		}
 		return err
@@ -166,7 +166,7 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := review.PlanOptions{Name: *name, Version: now.UTC().Format("20060102150405"), Renames: map[string]string{}}
+	o := lint.PlanOptions{Name: *name, Version: now.UTC().Format("20060102150405"), Renames: map[string]string{}}
 	for _, r := range renames {
 		from, to, ok := strings.Cut(r, ":")
 		if !ok || !strings.Contains(from, ".") || to == "" {
@@ -183,7 +183,7 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 		sqls = append(sqls, string(b))
 		o.DesiredNames = append(o.DesiredNames, f) // errors name the file; .hcl marks Atlas HCL
 	}
-	d, err := review.LoadFS(os.DirFS(*dir))
+	d, err := migrate.Inspect(os.DirFS(*dir), *dir)
 	if err != nil {
 		return usagef("migrate plan: %v", err)
 	}
@@ -192,12 +192,12 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	res, err := review.Plan(ctx, dev, d, sqls, o)
-	if errors.Is(err, review.ErrNoChange) {
+	res, err := lint.Plan(ctx, dev, d, sqls, o)
+	if errors.Is(err, lint.ErrNoChange) {
 		fmt.Fprintln(e.stdout, "no change: the directory already produces the desired schema")
 		return nil
 	}
-	if errors.Is(err, review.ErrDesired) {
+	if errors.Is(err, lint.ErrDesired) {
 		return usagef("migrate plan: %v", err) // bad input: exit 2
 	}
 	if err != nil {
@@ -220,7 +220,7 @@ func runMigratePlan(ctx context.Context, e *env, args []string) error {
 	if *dry {
 		return nil
 	}
-	if err := review.WritePlan(*dir, res); err != nil {
+	if err := lint.WritePlan(d, res); err != nil {
 		return err
 	}
 	for _, f := range res.Files {

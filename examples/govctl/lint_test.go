@@ -12,7 +12,6 @@ import (
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/govtest"
-	"github.com/lsos/lsosgov/internal/review"
 	"github.com/lsos/lsosgov/migrate"
 )
 
@@ -25,15 +24,7 @@ func writeMigrationDir(t *testing.T, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
-	d, err := review.LoadFS(os.DirFS(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := review.HashDir(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "atlas.sum"), sum, 0o644); err != nil {
+	if err := migrate.Hash(dir); err != nil {
 		t.Fatal(err)
 	}
 }

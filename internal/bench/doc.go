@@ -45,7 +45,7 @@
 //     against the same call on the small schema.
 //   - hard-delete: retention's batched tenant hard delete over 10 tables against one
 //     DELETE per table, with the longest lock one batch (or statement) held.
-//   - review: migrate.Review of 100 files on a 300-table schema, against applying the
+//   - review: lint.Review of 100 files on a 300-table schema, against applying the
 //     same files on the dev database (the dev-database share of the review).
 //
 // Archive export, integrity and hard-delete are also measured at three sizes for the

@@ -10,10 +10,11 @@ import (
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/migrate"
+	"github.com/lsos/lsosgov/migrate/lint"
 )
 
 // benchReview reviews ReviewFiles migration files applied after a schema of
-// ReviewTables tables (migrate.Review replays the directory on an empty dev database
+// ReviewTables tables (lint.Review replays the directory on an empty dev database
 // and reviews each file), against applying the same directory on an empty database
 // with the migrator: the dev-database share of the review's time.
 func (e *env) benchReview(ctx context.Context) error {
@@ -36,7 +37,7 @@ func (e *env) benchReview(ctx context.Context) error {
 		}
 		defer e.drop(dev)
 		t0 := time.Now()
-		rep, err := migrate.Review(ctx, dev.pool, dir, p, migrate.ReviewOptions{Since: since, Now: func() time.Time { return now }})
+		rep, err := lint.Review(ctx, dev.pool, dir, lint.Options{Policy: p, Since: since, Now: func() time.Time { return now }})
 		d := time.Since(t0)
 		if err != nil {
 			return Sample{}, err
@@ -62,12 +63,12 @@ func (e *env) benchReview(ctx context.Context) error {
 		}
 		return Sample{D: d}, err
 	}
-	b, c, err := pair(ctx, e.cfg.Runs, e.cfg.Warmup, "apply on dev db", apply, "migrate.Review", review)
+	b, c, err := pair(ctx, e.cfg.Runs, e.cfg.Warmup, "apply on dev db", apply, "lint.Review", review)
 	if err != nil {
 		return err
 	}
 	e.add(Result{
-		Name: "migration-review", Candidate: "migrate.Review", Baseline: "apply on dev db", Unit: "s", Rows: int64(sz.ReviewFiles),
+		Name: "migration-review", Candidate: "lint.Review", Baseline: "apply on dev db", Unit: "s", Rows: int64(sz.ReviewFiles),
 		CandValue: c.MedianSec, BaseValue: b.MedianSec, Ratio: c.MedianSec / b.MedianSec, RatioOf: "time",
 		Detail: map[string]any{"candidate": c, "baseline": b, "files": sz.ReviewFiles, "tables": sz.ReviewTables, "findings": findings},
 		Note: fmt.Sprintf("%d files reviewed on a %d-table schema (%d findings); the baseline is the dev-database time "+

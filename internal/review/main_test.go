@@ -1,9 +1,0 @@
-package review
-
-import (
-	"testing"
-
-	"github.com/lsos/lsosgov/internal/pgtest"
-)
-
-func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -1,9 +1,0 @@
-package review
-
-import (
-	"io/fs"
-
-	"github.com/lsos/lsosgov/examples/lsos"
-)
-
-func lsosMigrations() fs.FS { return lsos.Migrations() }
