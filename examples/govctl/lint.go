@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/migrate/lint"
 	"github.com/lsos/lsosgov/migrate"
+	"github.com/lsos/lsosgov/migrate/lint"
 )
 
 // stringList is a repeatable string flag.
