@@ -71,6 +71,9 @@ type Finding struct {
 	File     string   `json:"file,omitempty"`
 	Line     int      `json:"line,omitempty"`
 	Count    int64    `json:"count,omitempty"`
+	// Fix is the suggested fix, when the check that reported the finding knows one
+	// (the migration review fills it from its code catalogue).
+	Fix string `json:"fix,omitempty"`
 }
 
 // String renders a finding on one line: "error missing-fk public.t.c: message".

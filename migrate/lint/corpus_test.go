@@ -288,6 +288,9 @@ func TestCorpus(t *testing.T) {
 				got := map[string]bool{}
 				for _, f := range rep.Findings {
 					got[fmt.Sprintf("%s:%d %s %s %s", f.File, f.Line, f.Check, f.Code, f.Object)] = true
+					if c, ok := LookupCode(f.Code); ok && (c.Check != f.Check || f.Fix == "") {
+						t.Errorf("finding %s %s: catalogue check %s, fix %q; want the finding's check and a fix", f.Check, f.Code, c.Check, f.Fix)
+					}
 				}
 				exp := map[string]bool{}
 				for _, x := range c.want {

@@ -416,6 +416,9 @@ func (r *reviewer) finish() {
 			def = atlasSeverity[f.Check]
 		}
 		f.Severity = r.p.SeverityFor(f.Check, def)
+		if c, ok := LookupCode(f.Code); ok && f.Fix == "" && c.Check == f.Check {
+			f.Fix = c.Fix
+		}
 		if i, ok := byName[f.File]; ok {
 			if a, ok := r.allowFor(i, rf); ok {
 				if a.Reason != "" {
