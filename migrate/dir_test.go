@@ -214,7 +214,7 @@ ALTER TABLE reviews DROP COLUMN author_name;
 		t.Errorf("statements: %+v, %v", st, err)
 	}
 	for _, bad := range []string{
-		"-- lsos:lock_timeout soon", "-- lsos:allow no-such-check reason=\"x\"", "-- lsos:allow lock-risk",
+		"-- lsos:lock_timeout soon", "-- lsos:allow No_Such_Check reason=\"x\"", "-- lsos:allow lock-risk",
 		"-- lsos:breaking flag=x phase=later", "-- lsos:no-transaction please", "-- lsos:deprecates a.b.c.d",
 	} {
 		_, err := LoadFS(fstestFS(map[string]string{"20260301000000_x.up.sql": bad + "\nSELECT 1;", "20260301000000_x.down.sql": "SELECT 1;"}, true))

@@ -74,6 +74,7 @@ const (
 	CodeBadDirective     = "IM101" // a directive migrate.Load refuses
 	CodeRefusedStatement = "IM102" // a statement the executor cannot run as the file is written
 	CodeSyntax           = "IM103" // SQL that does not split or parse
+	CodeUnknownAllow     = "IM104" // an allow names a check the review does not run
 )
 
 // Code describes one finding code: its check, what it means and the fix the review
@@ -134,6 +135,7 @@ var catalogue = []Code{
 	{CodeBadDirective, governance.CheckInvalidMigration, "a -- lsos: directive migrate.Load refuses", "fix the directive's spelling or arguments, or move it into the leading comment block"},
 	{CodeRefusedStatement, governance.CheckInvalidMigration, "a statement the executor cannot run as the file is written", "remove transaction control (each file runs in one transaction), or move the statement into a -- lsos:no-transaction version"},
 	{CodeSyntax, governance.CheckInvalidMigration, "SQL that does not split or parse", "fix the SQL at the reported line"},
+	{CodeUnknownAllow, governance.CheckInvalidMigration, "an allow directive names a check the review does not run (a typo?)", "spell the check as the review names it, or add your check to Options.Checks"},
 }
 
 // Codes returns the catalogue of finding codes, in code order.

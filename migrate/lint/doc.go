@@ -1,10 +1,48 @@
-// Package review plans, reviews (lints) and drift-checks migration directories against
-// the LSOS policy (policy §2-4 and §10). Package migrate exposes it as [migrate.Review],
-// [migrate.Plan] and [migrate.Drift]; govctl as `migrate lint|plan|drift`.
+// Package lint reviews (lints) and plans migration directories against the LSOS policy
+// (policy §2-4 and §10): the statement-level review that PostgreSQL's own parser makes
+// possible. It is the one package of the SDK that needs cgo (pg_query); the runtime
+// packages (migrate, lsosgov.Startup) do not import it. govctl exposes it as
+// `migrate lint|plan`.
+//
+//	dir, err := migrate.Inspect(os.DirFS("migrations"), "migrations") // the same loader as migrate.Load
+//	if err != nil {
+//		return err // a bad file name or a duplicate version: nothing to review
+//	}
+//	dev, _ := pgx.Connect(ctx, devURL) // an EMPTY scratch database, never the target
+//	rep, err := lint.Review(ctx, dev, dir, lint.Options{Policy: policy})
+//	if err != nil {
+//		return err // the review could not run; findings are not errors
+//	}
+//	rep.WriteText(os.Stdout)
+//	if rep.Findings.HasErrors() { os.Exit(1) }
+//
+// The directory model is package migrate's: [migrate.Inspect] reads the same file
+// names, the same `-- lsos:` directive grammar ([migrate.Directives]) and splits
+// statements with the same splitter ([migrate.SplitStatements]) as [migrate.Load], the
+// executor and lsosgov.Startup, but keeps going where the review has findings to make
+// (no atlas.sum, a missing rollback, a malformed directive). Whatever the loader or the
+// executor would refuse is reported first, as an invalid-migration finding with file
+// and line: IM101 a directive migrate.Load refuses, IM102 a statement the executor
+// cannot run as the file is written (BEGIN/COMMIT in any file; VACUUM, REINDEX
+// CONCURRENTLY or CREATE DATABASE in a transactional one), IM103 SQL that does not
+// split or parse, IM104 an allow naming a check the review does not run. So a
+// directory that passes the review loads and runs.
+//
+// # Checks and codes
+//
+// The review runs the checks of [Options.Checks] ([Builtin] by default), each behind
+// the small [Check] interface: after each reviewed version a check gets a [Pass] with
+// the version's statements (PostgreSQL parse trees included), its directives and the
+// dev database with the version applied, and reports [governance.Finding]s. The
+// built-in checks share one replay of the directory for speed and report what it found
+// for their concern; leave one out to switch it off, add your own to extend the review.
+// Every code is an exported constant ([CodeIndexNotConcurrent] = "LR101", …) and
+// [Codes] is the catalogue: each code's check, summary and suggested fix, which every
+// finding carries in its Fix field (JSON "fix").
 //
 // # Review
 //
-// [Review] replays a [Dir] on an empty scratch database (never the target: a dev
+// [Review] replays a [migrate.Dir] on an empty scratch database (never the target: a dev
 // database that already holds tables is refused with [ErrDevNotEmpty]). Each statement is
 // parsed with PostgreSQL's own parser (pg_query) for the facts a schema diff cannot show
 // (CONCURRENTLY, NOT VALID, the lock an ALTER TABLE subcommand takes, whether it may run
@@ -54,6 +92,7 @@
 //     where the policy requires it (TI105). Only what the version introduces is reported.
 //   - unclassified-column (UC101) and sensitive-change (SC101 new sensitive column,
 //     SC102 a change to one, SC103 a classification change), using package classify.
+//   - invalid-migration (IM101-IM104), above.
 //   - missing-approval (MA101): the approvers of policy §10 (backend + platform owner;
 //     security review for a sensitive change; legal/compliance for a retention change)
 //     checked against approvals.yaml (`approvals: {"<version>": [role, …]}`) and
@@ -84,9 +123,10 @@
 // # Suppression
 //
 // `-- lsos:allow <check> reason="…"` in the leading comment block suppresses the check
-// for the file; placed right before a statement, for that statement. The reason is
-// required: without one the finding stays and says so. Suppressions are reported in
-// [Report.Suppressed].
+// for the file; in the comment lines right above a later statement, for that statement
+// ([migrate.Allow]). The reason is required: migrate.Load refuses an allow without one,
+// and the review reports it as IM101 and keeps the finding. Suppressions are reported
+// in [Report.Suppressed].
 //
 // # Reports
 //
@@ -112,9 +152,6 @@
 //
 // # Drift
 //
-// [Drift] replays the applied versions on a scratch database and compares it with the
-// live one through package schemasnap: tables, partitions, views, functions, triggers,
-// RLS and policies, sequences, types, index and constraint definitions, comments.
-// [DriftOptions.IgnorePartitions] leaves out partition children, which partition
-// maintenance creates at run time (lsosgov.Startup's FailOnDrift does so by default).
+// Drift needs no parser and lives in package migrate ([migrate.Drift]), so that
+// lsosgov.Startup can refuse a drifted schema from a static binary.
 package lint

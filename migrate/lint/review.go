@@ -15,12 +15,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/migrate"
 )
 
 // DB is the database interface the review takes (a pool, a connection or a transaction).
-type DB = dbx.DB
 
 // Options tune [Review]. The zero value reviews every version with the default policy
 // and the wall clock.
@@ -53,6 +51,9 @@ type Options struct {
 	AppliedAt map[string]time.Time
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// Checks are the checks to run; nil means [Builtin]. Add a [Check] of your own to
+	// extend the review, leave a built-in one out to switch it off.
+	Checks []Check
 }
 
 // Errors of the review.
@@ -169,6 +170,10 @@ type reviewer struct {
 	raw     []rawFinding
 	devTime time.Duration
 	pending []pendingColumn
+	// enabled names the checks of Options.Checks.
+	enabled map[string]bool
+	// kept holds the findings the checks reported, before severities and allows.
+	kept []rawFinding
 	// refused holds, per file, the statement the executor would refuse.
 	refused map[int]*migrate.FileError
 	// retention marks files that drop, truncate or detach data under a retention rule.
@@ -257,6 +262,17 @@ func Review(ctx context.Context, dev DB, md *migrate.Dir, o Options) (*Report, e
 			r.rep.Atlas.Analyzers = append(r.rep.Atlas.Analyzers, a.Name())
 		}
 	}
+	if o.Checks == nil {
+		o.Checks = Builtin()
+		r.o.Checks = o.Checks
+	}
+	if r.enabled, err = checkNames(o.Checks); err != nil {
+		return nil, err
+	}
+	record, err := r.approvalRecord()
+	if err != nil {
+		return nil, err
+	}
 	r.checksums()
 	for i := range d.Files {
 		f := &d.Files[i]
@@ -271,9 +287,10 @@ func Review(ctx context.Context, dev DB, md *migrate.Dir, o Options) (*Report, e
 			return nil, err
 		}
 		r.refusedFinding(i)
-	}
-	if err := r.approvals(); err != nil {
-		return nil, err
+		r.approvalFor(i, record)
+		if err := r.runChecks(ctx, i); err != nil {
+			return nil, err
+		}
 	}
 	r.finish()
 	r.rep.DevTime = r.devTime
@@ -410,10 +427,20 @@ func (r *reviewer) finish() {
 		byName[r.dir.Files[i].Name] = i
 	}
 	for _, rf := range r.raw {
+		// Findings of versions not under review (a checksum of an older file) pass
+		// when their check is enabled.
+		if r.enabled[rf.Check] {
+			r.kept = append(r.kept, rf)
+		}
+	}
+	for _, rf := range r.kept {
 		f := rf.Finding
 		def, ok := defaultSeverity[f.Check]
 		if !ok {
-			def = atlasSeverity[f.Check]
+			def, ok = atlasSeverity[f.Check]
+		}
+		if !ok {
+			def = governance.SeverityWarning // a check of the caller's own
 		}
 		f.Severity = r.p.SeverityFor(f.Check, def)
 		if c, ok := LookupCode(f.Code); ok && f.Fix == "" && c.Check == f.Check {
@@ -449,63 +476,102 @@ func (r *reviewer) allowFor(fileIdx int, rf rawFinding) (migrate.Allow, bool) {
 	return migrate.Allow{}, false
 }
 
-// approvals computes the approvals each reviewed version needs and checks the record.
-func (r *reviewer) approvals() error {
+// approvalRecord reads approvals.yaml: the sign-offs recorded per version.
+func (r *reviewer) approvalRecord() (map[string][]governance.Approver, error) {
 	record := map[string][]governance.Approver{}
 	if len(r.dir.Approvals) > 0 {
 		var doc struct {
 			Approvals map[string][]governance.Approver `yaml:"approvals"`
 		}
 		if err := yaml.Unmarshal(r.dir.Approvals, &doc); err != nil {
-			return fmt.Errorf("review: approvals.yaml: %v (want approvals: {\"<version>\": [backend-owner, …]})", err)
+			return nil, fmt.Errorf("lint: approvals.yaml: %v (want approvals: {\"<version>\": [backend-owner, …]})", err)
 		}
 		record = doc.Approvals
 	}
-	reviewed := map[string]bool{}
-	for _, n := range r.rep.Reviewed {
-		reviewed[n] = true
-	}
-	sensitive := map[string]bool{}
+	return record, nil
+}
+
+// approvalFor computes the approvals reviewed version i needs and checks the record.
+func (r *reviewer) approvalFor(i int, record map[string][]governance.Approver) {
+	f := &r.dir.Files[i]
+	sensitive := false
 	for _, rf := range r.raw {
-		if rf.Check == governance.CheckSensitiveChange {
-			sensitive[rf.File] = true
+		sensitive = sensitive || rf.Check == governance.CheckSensitiveChange && rf.File == f.Name
+	}
+	d := r.dirs[i]
+	ret := r.retention[f.Name] || d.RetentionChange
+	a := Approval{Version: f.Version, File: f.Name, Why: []string{"schema change (policy §10): backend and platform owners"}}
+	if sensitive {
+		a.Why = append(a.Why, "touches a sensitive column or its classification: security review")
+	}
+	if ret {
+		a.Why = append(a.Why, "changes retention or deletion: legal/compliance review")
+	}
+	a.Required = r.p.Approvals.Required(true, sensitive, ret)
+	a.Given = append(slices.Clone(record[f.Version]), d.ApprovedBy...)
+	a.Missing = []governance.Approver{}
+	for _, req := range a.Required {
+		if !slices.Contains(a.Given, req) {
+			a.Missing = append(a.Missing, req)
 		}
 	}
-	for i := range r.dir.Files {
-		f := &r.dir.Files[i]
-		if !reviewed[f.Name] {
-			continue
+	if a.Given == nil {
+		a.Given = []governance.Approver{}
+	}
+	if len(a.Missing) > 0 {
+		names := make([]string, len(a.Missing))
+		for j, m := range a.Missing {
+			names[j] = string(m)
 		}
-		d := r.dirs[i]
-		ret := r.retention[f.Name] || d.RetentionChange
-		a := Approval{Version: f.Version, File: f.Name, Why: []string{"schema change (policy §10): backend and platform owners"}}
-		if sensitive[f.Name] {
-			a.Why = append(a.Why, "touches a sensitive column or its classification: security review")
+		r.add(f, -1, 1, governance.CheckMissingApproval, "MA101", f.Version,
+			fmt.Sprintf("approval missing from %s (%s); record it in approvals.yaml under %q or with -- lsos:approved-by <role>",
+				strings.Join(names, ", "), strings.Join(a.Why, "; "), f.Version))
+	}
+	r.rep.Approvals = append(r.rep.Approvals, a)
+}
+
+// runChecks hands reviewed version i to every check of Options.Checks: the replay's
+// findings for the version (its forward and rollback file) go to the built-in checks
+// through the pass, the statements and the dev database to every check.
+func (r *reviewer) runChecks(ctx context.Context, i int) error {
+	f := &r.dir.Files[i]
+	for _, a := range r.dirs[i].Allows {
+		if !r.enabled[a.Check] && !governance.KnownCheck(a.Check) {
+			r.add(f, -1, a.Line, governance.CheckInvalidMigration, "IM104", f.Version,
+				fmt.Sprintf("-- lsos:allow names check %q, which this review does not run: fix the name (known: %s) or add the check to the review", a.Check, strings.Join(governance.MigrationChecks(), ", ")))
 		}
-		if ret {
-			a.Why = append(a.Why, "changes retention or deletion: legal/compliance review")
+	}
+	down := strings.TrimSuffix(f.Name, ".up.sql") + ".down.sql"
+	pass := &Pass{Version: f.Version, File: f.Name, SQL: f.SQL, Directives: *r.dirs[i], Dev: r.dev, Policy: r.p}
+	var rest []rawFinding
+	for _, rf := range r.raw {
+		if rf.File == f.Name || rf.File == down {
+			pass.computed = append(pass.computed, rf)
+		} else {
+			rest = append(rest, rf)
 		}
-		a.Required = r.p.Approvals.Required(true, sensitive[f.Name], ret)
-		a.Given = append(slices.Clone(record[f.Version]), d.ApprovedBy...)
-		a.Missing = []governance.Approver{}
-		for _, req := range a.Required {
-			if !slices.Contains(a.Given, req) {
-				a.Missing = append(a.Missing, req)
+	}
+	r.raw = rest
+	for _, s := range r.parsed[i] {
+		pass.Statements = append(pass.Statements, Statement{SQL: s.SQL, Line: s.Line, Node: s.Node})
+	}
+	pass.stmtAt = func(line int) int {
+		for k, s := range r.parsed[i] {
+			if line >= s.Line && line <= s.EndLine {
+				return k
 			}
 		}
-		if a.Given == nil {
-			a.Given = []governance.Approver{}
+		return -1
+	}
+	for _, c := range r.o.Checks {
+		name := c.Name()
+		pass.report = func(rf rawFinding) {
+			rf.Check = name // a check reports under its own name
+			r.kept = append(r.kept, rf)
 		}
-		if len(a.Missing) > 0 {
-			names := make([]string, len(a.Missing))
-			for j, m := range a.Missing {
-				names[j] = string(m)
-			}
-			r.add(f, -1, 1, governance.CheckMissingApproval, "MA101", f.Version,
-				fmt.Sprintf("approval missing from %s (%s); record it in approvals.yaml under %q or with -- lsos:approved-by <role>",
-					strings.Join(names, ", "), strings.Join(a.Why, "; "), f.Version))
+		if err := c.Review(ctx, pass); err != nil {
+			return fmt.Errorf("lint: check %s on %s: %w", name, f.Name, err)
 		}
-		r.rep.Approvals = append(r.rep.Approvals, a)
 	}
 	return nil
 }

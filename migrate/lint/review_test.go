@@ -139,15 +139,15 @@ func TestRefusesNonEmptyDevAndBadDirectives(t *testing.T) {
 	if _, err := Review(ctx, db, d, Options{}); !errors.Is(err, ErrDevNotEmpty) {
 		t.Fatalf("err = %v, want ErrDevNotEmpty", err)
 	}
-	// A directive migrate.Load refuses is a finding of the review, with file and line.
+	// An allow naming a check the review does not run is a finding, with file and line.
 	d = buildDir(t, dirCase{migs: one("SELECT 1;\n-- lsos:allow no-such-check reason=\"x\"\nSELECT 2;")})
 	rep, err := Review(ctx, pgtest.DB(t, "", nil), d, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	im := rep.Findings.ByCheck(governance.CheckInvalidMigration)
-	if len(im) != 1 || im[0].Code != "IM101" || im[0].Line != 2 || im[0].File != caseFile || !strings.Contains(im[0].Message, "no-such-check") {
-		t.Fatalf("invalid-migration findings = %v, want IM101 at %s:2 naming the check", im, caseFile)
+	if len(im) != 1 || im[0].Code != "IM104" || im[0].Line != 2 || im[0].File != caseFile || !strings.Contains(im[0].Message, "no-such-check") {
+		t.Fatalf("invalid-migration findings = %v, want IM104 at %s:2 naming the check", im, caseFile)
 	}
 	_, err = LoadFS(fstest.MapFS{"1_x.up.sql": &fstest.MapFile{Data: []byte("SELECT 1;")}})
 	if !errors.Is(err, migrate.ErrBadName) || !strings.Contains(err.Error(), "1_x.up.sql") {
