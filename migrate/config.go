@@ -1,20 +1,34 @@
 package migrate
 
 import (
+	"context"
+
 	"fmt"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
-// DB is the small database interface of the module (see internal/dbx). A [Migrator]
-// needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn: it holds a session-level lock, so
-// it cannot work inside a caller's transaction.
-type DB = dbx.DB
+// DB is what the package queries: *pgxpool.Pool, *pgxpool.Conn, *pgx.Conn and pgx.Tx
+// satisfy it. A [Migrator] needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn: it holds
+// a session-level lock, so it cannot work inside a caller's transaction.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+var (
+	_ DB = (*pgxpool.Pool)(nil)
+	_ DB = (*pgx.Conn)(nil)
+	_ DB = (pgx.Tx)(nil)
+)
 
 // Defaults for [Config].
 const (

@@ -96,3 +96,37 @@ func ExampleVersion_directives() {
 	// Output:
 	// 20260106000000_reviews_published_index no-transaction: true statements: 1 <nil>
 }
+
+// A hand-made index on the live database is drift: the applied versions, replayed on a
+// scratch database, do not produce it.
+func ExampleDrift() {
+	ctx := context.Background()
+	dir, err := migrate.LoadFS(lsos.Migrations())
+	if err != nil {
+		panic(err)
+	}
+	live, dropLive := exampleDB()
+	defer dropLive()
+	m, err := migrate.NewMigrator(live, dir, migrate.Config{})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := live.Exec(ctx, "CREATE INDEX reviews_rating_hotfix ON reviews (rating)"); err != nil {
+		panic(err)
+	}
+	dev, dropDev := exampleDB() // an empty scratch database
+	defer dropDev()
+	diffs, err := migrate.Drift(ctx, live, dir, migrate.DriftOptions{Dev: dev})
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range diffs {
+		fmt.Println(d.Change, d.Kind, d.Object)
+	}
+	// Output:
+	// changed table public.reviews
+	// extra index public.reviews_rating_hotfix
+}
