@@ -1,7 +1,26 @@
 // Package migrate is the LSOS migration engine: a versioned directory of forward and
 // rollback SQL files with Atlas-compatible checksums, a transactional executor that
 // records every version in a revisions table under an advisory lock, an up/down
-// round-trip test, and a rehearsal on a copy of a database (policy §2–§3).
+// round-trip test, drift detection, and a rehearsal on a copy of a database (policy
+// §2–§3). It is pure Go (no cgo), so services embed it in static binaries.
+//
+//	//go:embed migrations
+//	var migrations embed.FS
+//
+//	sub, _ := fs.Sub(migrations, "migrations")
+//	dir, err := migrate.LoadFS(sub) // names, atlas.sum and directives checked
+//	if err != nil {
+//		return err
+//	}
+//	m, err := migrate.NewMigrator(pool, dir, migrate.Config{Logger: slog.Default()})
+//	if err != nil {
+//		return err
+//	}
+//	applied, err := m.Up(ctx) // each pending version once, under an advisory lock
+//
+// The policy review of a directory (lint) lives in package
+// github.com/lsos/lsosgov/migrate/lint, which reads directories with this package's
+// loader ([Inspect]) and grammar.
 //
 // # Directory format
 //
@@ -14,21 +33,30 @@
 // Loading fails with a [*FileError] naming the file for a missing rollback
 // ([ErrMissingRollback]), a duplicate version ([ErrDuplicateVersion]), a bad name
 // ([ErrBadName]), a file missing from the sum ([ErrNotInSum]), a sum entry whose file is
-// gone ([ErrRemovedFromDir]), an edited file ([ErrChecksumMismatch]) or a bad directive.
-// Files are split into statements by PostgreSQL's own parser (pg_query), each with its
-// line number, lazily: on first use ([File.Statements]), since a service starting with
-// every version applied needs none of them. A syntax error ([ErrSyntax]) or a statement
-// a transactional file cannot run (BEGIN/COMMIT, CREATE INDEX CONCURRENTLY…) is still
-// refused before anything runs: [Migrator.UpTo] and [Migrator.Down] parse every file of
-// the run first, and [Dir.Check] (called by [Migrator.Verify] and govctl) parses them all.
+// gone ([ErrRemovedFromDir]), an edited file ([ErrChecksumMismatch]) or a bad directive
+// ([ErrBadDirective]). Files are split into statements in pure Go by [SplitStatements],
+// which follows PostgreSQL's lexical rules (quotes, E'' strings, dollar quoting, nested
+// comments, BEGIN ATOMIC bodies), each with its line number, lazily: on first use
+// ([File.Statements]), since a service starting with every version applied needs none
+// of them. An unterminated string or comment or a statement that does not start with an
+// SQL command ([ErrSyntax]), or a statement the executor cannot run as the file is
+// written ([ErrNotInTransaction]: BEGIN/COMMIT anywhere; CREATE INDEX CONCURRENTLY,
+// VACUUM… in a transactional file) is refused before anything runs: [Migrator.UpTo] and
+// [Migrator.Down] split every file of the run first, and [Dir.Check] (called by
+// [Migrator.Verify] and govctl) splits them all. Other syntax errors are the server's to
+// find when the version runs (its transaction rolls back); package lint parses every
+// statement with PostgreSQL's own parser ahead of time.
 //
 // # Directives
 //
 // A leading "-- lsos:" comment block sets per-file behaviour, see [Directives]:
 // no-transaction, lock_timeout and statement_timeout overrides, deprecates
-// table[.column], allow <check> reason="…", maintenance-window, and breaking
-// flag=<f> phase=expand|contract. The forward file's directives are embedded in each
-// [Version], so review code reads v.Deprecates, v.Allows and v.Breaking directly.
+// table[.column], allow <check> reason="…", maintenance-window, breaking
+// flag=<f> phase=expand|contract, approved-by <role>, … and retention-change. An allow
+// may also stand in the comment lines above a later statement, for that statement
+// only. This one grammar serves the loader, the executor, lsosgov.Startup and the lint
+// package. The forward file's directives are embedded in each [Version], so code reads
+// v.Deprecates, v.Allows and v.Breaking directly.
 //
 // # Applying
 //
