@@ -45,7 +45,7 @@
 //	rep, err := lsosgov.Startup(ctx, pool, lsosgov.StartupConfig{
 //		FS:     sub,
 //		Apply:  true,                     // or false: refuse to start while versions are pending
-//		Checks: integrity.SchemaChecks,   // optional: one catalog read
+//		Checks: integrity.SchemaChecks(), // optional: one catalog read
 //		Classification: lsosgov.ClassGate{Unclassified: true},
 //		Logger: logger,
 //	})

@@ -54,7 +54,7 @@ func ExampleStartup() {
 
 	// A restart: nothing pending. The schema checks cost one catalog read and find the
 	// snapshot tables without a partition for the current month.
-	cfg.Checks = integrity.SchemaChecks
+	cfg.Checks = integrity.SchemaChecks()
 	_, err = lsosgov.Startup(ctx, pool, cfg)
 	if errors.As(err, &se) {
 		fmt.Println("refused in phase", se.Phase+":")

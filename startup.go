@@ -153,9 +153,9 @@ type StartupConfig struct {
 	ApplyTimeout time.Duration
 
 	// Checks are the schema-only integrity checks to run after migrating (nil: none;
-	// integrity.SchemaChecks for all of them). They cost one catalog read
+	// integrity.SchemaChecks() for all of them). They cost one catalog read
 	// (integrity.ReadCatalog, a single query over pg_catalog); data checks
-	// (integrity.DataChecks) scan tables and are rejected here: run them on a schedule.
+	// (integrity.DataChecks()) scan tables and are rejected here: run them on a schedule.
 	Checks []integrity.Check
 	// ChecksOnlyAfterApply runs Checks only when this call applied a version, so a
 	// restart with nothing pending costs only the history read.
@@ -249,8 +249,8 @@ func (c StartupConfig) withDefaults() (StartupConfig, error) {
 			errs = append(errs, fmt.Errorf("Checks[%d] is nil", i))
 			continue
 		}
-		if slices.ContainsFunc(integrity.DataChecks, func(d integrity.Check) bool { return d.Name() == ch.Name() }) {
-			errs = append(errs, fmt.Errorf("Checks[%d] %s scans table data; Startup runs schema-only checks (integrity.SchemaChecks): run data checks on a schedule with integrity.Run", i, ch.Name()))
+		if slices.ContainsFunc(integrity.DataChecks(), func(d integrity.Check) bool { return d.Name() == ch.Name() }) {
+			errs = append(errs, fmt.Errorf("Checks[%d] %s scans table data; Startup runs schema-only checks (integrity.SchemaChecks()): run data checks on a schedule with integrity.Run", i, ch.Name()))
 		}
 	}
 	if len(errs) > 0 {

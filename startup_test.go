@@ -194,7 +194,7 @@ func TestStartupFatalCheckFindingFailsWithTheFinding(t *testing.T) {
 
 	// Freshly migrated, the snapshot tables have no partition for this month: inserts
 	// would fail, and the missing-partition check (error severity) stops startup.
-	cfg.Checks = integrity.SchemaChecks
+	cfg.Checks = integrity.SchemaChecks()
 	_, err := Startup(ctx, db, cfg)
 	var se *StartupError
 	if !errors.As(err, &se) || se.Phase != PhaseChecks || !errors.Is(err, ErrFindings) {
@@ -212,7 +212,7 @@ func TestStartupFatalCheckFindingFailsWithTheFinding(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the sample schema with its partitions must pass: %v", err)
 	}
-	if len(rep.Checks) != len(integrity.SchemaChecks) || len(rep.Findings) != 0 {
+	if len(rep.Checks) != len(integrity.SchemaChecks()) || len(rep.Findings) != 0 {
 		t.Fatalf("checks %v, findings %v", rep.Checks, rep.Findings)
 	}
 

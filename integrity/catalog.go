@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lsos/lsosgov/internal/sqlident"
+	"github.com/lsos/lsosgov/governance"
 )
 
 // Catalog is one consistent snapshot of the schema facts the checks need: ordinary and
@@ -26,7 +26,7 @@ type Catalog struct {
 // Table is a table or partitioned table.
 type Table struct {
 	OID  uint32
-	Name sqlident.Name
+	Name governance.QualifiedName
 	// Partitioned is true for a partitioned parent (relkind p).
 	Partitioned bool
 	// PartitionOf is the parent's OID when the table is a partition (0 otherwise).
@@ -81,7 +81,7 @@ func (c *Catalog) Table(oid uint32) *Table { return c.byOID[oid] }
 
 // Lookup finds a table by name; an unqualified name (empty Schema) matches the first
 // table of that name in schema order, preferring public.
-func (c *Catalog) Lookup(n sqlident.Name) *Table {
+func (c *Catalog) Lookup(n governance.QualifiedName) *Table {
 	var found *Table
 	for _, t := range c.Tables {
 		if t.Name.Name != n.Name {
@@ -105,10 +105,10 @@ func (c *Catalog) Lookup(n sqlident.Name) *Table {
 
 // lookupIn finds table name in schema, else anywhere (see Lookup).
 func (c *Catalog) lookupIn(schema, name string) *Table {
-	if t := c.Lookup(sqlident.Name{Schema: schema, Name: name}); t != nil {
+	if t := c.Lookup(governance.QualifiedName{Schema: schema, Name: name}); t != nil {
 		return t
 	}
-	return c.Lookup(sqlident.Name{Name: name})
+	return c.Lookup(governance.QualifiedName{Name: name})
 }
 
 // Column returns the named column, or nil.
@@ -224,7 +224,7 @@ func ReadCatalog(ctx context.Context, db DB) (*Catalog, error) {
 		if err := rows.Scan(&oid, &schema, &name, &kind, &parent, &bound, &ps, &partKey, &cols, &cons, &idx); err != nil {
 			return nil, fmt.Errorf("integrity: read catalog: %w", err)
 		}
-		t := &Table{OID: uint32(oid), Name: sqlident.Name{Schema: schema, Name: name}, Partitioned: kind == "p",
+		t := &Table{OID: uint32(oid), Name: governance.QualifiedName{Schema: schema, Name: name}, Partitioned: kind == "p",
 			PartitionOf: uint32(parent), Bound: bound, PartStrategy: ps}
 		for _, part := range []struct {
 			b []byte

@@ -98,7 +98,7 @@ func Run(ctx context.Context, db DB, p *governance.Policy, o Options) (*Report, 
 		BatchRows: o.BatchRows, Resume: o.Resume, Logger: o.Logger, Progress: o.Progress}).withDefaults()
 	checks := o.Checks
 	if len(checks) == 0 {
-		checks = All
+		checks = All()
 	}
 	rep := &Report{StartedAt: env.Now(), PolicyVersion: p.Version}
 	if o.Budget > 0 {
