@@ -15,8 +15,8 @@ import (
 // partitioned tables with their columns, constraints, indexes and partitions. It is read
 // with a single query ([ReadCatalog]) and shared by every schema check of a run.
 //
-// System schemas and the module's own bookkeeping (schemas and tables named lsos_…) are
-// left out.
+// System schemas and the SDK's own schemas (lsos_migrate, lsos_retention, …: every
+// schema for which [governance.Policy.IsSDKSchema] holds) are left out.
 type Catalog struct {
 	// Tables in schema, name order.
 	Tables []*Table
@@ -203,12 +203,13 @@ SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT LIKE 'lsos\_%'
-  AND c.relname NOT LIKE 'lsos\_%'
+  AND n.nspname NOT LIKE 'pg\_%'
 ORDER BY n.nspname, c.relname`
 
-// ReadCatalog reads the catalog snapshot with one query.
-func ReadCatalog(ctx context.Context, db DB) (*Catalog, error) {
+// ReadCatalog reads the catalog snapshot with one query. The tables of the SDK's own
+// schemas under policy p ([governance.Policy.IsSDKSchema]; nil p: the default prefix
+// lsos_) are left out, so no check reports on the SDK's bookkeeping.
+func ReadCatalog(ctx context.Context, db DB, p *governance.Policy) (*Catalog, error) {
 	rows, err := db.Query(ctx, catalogQuery)
 	if err != nil {
 		return nil, fmt.Errorf("integrity: read catalog: %w", err)
@@ -223,6 +224,9 @@ func ReadCatalog(ctx context.Context, db DB) (*Catalog, error) {
 		)
 		if err := rows.Scan(&oid, &schema, &name, &kind, &parent, &bound, &ps, &partKey, &cols, &cons, &idx); err != nil {
 			return nil, fmt.Errorf("integrity: read catalog: %w", err)
+		}
+		if p.IsSDKSchema(schema) {
+			continue
 		}
 		t := &Table{OID: uint32(oid), Name: governance.QualifiedName{Schema: schema, Name: name}, Partitioned: kind == "p",
 			PartitionOf: uint32(parent), Bound: bound, PartStrategy: ps}

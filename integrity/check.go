@@ -24,7 +24,8 @@ type Check interface {
 // Env is what a check runs with. A nil *Env, or zero fields, get the defaults, so a
 // check can run on its own: check.Run(ctx, db, policy, nil).
 type Env struct {
-	// Catalog is the shared schema snapshot; nil makes the check read its own.
+	// Catalog is the shared schema snapshot; nil makes the check read its own (leaving
+	// out the SDK's schemas under the policy the check runs with).
 	Catalog *Catalog
 	// Tables restricts the check to these tables (nil: all). Relationship checks select
 	// by the child (referencing) table.
@@ -93,20 +94,20 @@ func (e *Env) withDefaults() *Env {
 	return &c
 }
 
-// catalog returns the shared snapshot or reads one.
 // prepare is every check's first step: defaults filled in, and the catalog snapshot read
 // once per run (shared by all schema checks through the Env).
-func (e *Env) prepare(ctx context.Context, db DB) (*Env, *Catalog, error) {
+func (e *Env) prepare(ctx context.Context, db DB, p *governance.Policy) (*Env, *Catalog, error) {
 	e = e.withDefaults()
-	cat, err := e.catalog(ctx, db)
+	cat, err := e.catalog(ctx, db, p)
 	return e, cat, err
 }
 
-func (e *Env) catalog(ctx context.Context, db DB) (*Catalog, error) {
+// catalog returns the shared snapshot or reads one.
+func (e *Env) catalog(ctx context.Context, db DB, p *governance.Policy) (*Catalog, error) {
 	if e.Catalog != nil {
 		return e.Catalog, nil
 	}
-	c, err := ReadCatalog(ctx, db)
+	c, err := ReadCatalog(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

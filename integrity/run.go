@@ -106,7 +106,7 @@ func Run(ctx context.Context, db DB, p *governance.Policy, o Options) (*Report, 
 		ctx, cancel = context.WithTimeout(ctx, o.Budget)
 		defer cancel()
 	}
-	cat, err := ReadCatalog(ctx, db)
+	cat, err := ReadCatalog(ctx, db, p)
 	if err != nil {
 		if o.Budget > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, errors.Join(err, ErrBudgetExceeded)
