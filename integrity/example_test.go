@@ -8,19 +8,19 @@ import (
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/integrity"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 )
 
 // A keyword table whose campaign reference no FK enforces: missing-fk names the
 // relationship, orphaned-rows counts the keyword that points nowhere.
 func Example() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared() // the test kit's server; in a service, your pool
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your pool
 	if err != nil {
 		panic(err)
 	}
-	name := srv.NewDatabaseName("integrity example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	name, url, err := srv.CreateDatabase(ctx, "integrity example")
 	if err != nil {
 		panic(err)
 	}
