@@ -10,8 +10,8 @@ import (
 
 	"github.com/lsos/lsosgov"
 	"github.com/lsos/lsosgov/examples/lsos"
-	"github.com/lsos/lsosgov/integrity"
 	"github.com/lsos/lsosgov/govtest"
+	"github.com/lsos/lsosgov/integrity"
 )
 
 // A service starting up: the first call applies the sample LSOS migrations, a restart

@@ -7,8 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/integrity"
 	"github.com/lsos/lsosgov/govtest"
+	"github.com/lsos/lsosgov/integrity"
 )
 
 // A keyword table whose campaign reference no FK enforces: missing-fk names the
