@@ -9,7 +9,7 @@ import (
 
 // EnvURL names the environment variable that points the kit, and [StartPostgres], at an
 // existing server instead of starting one. Its role must be allowed to CREATE DATABASE.
-const EnvURL = pgtest.EnvURL
+const EnvURL = "LSOS_TEST_DATABASE_URL"
 
 // PostgresOptions tune [StartPostgres]. The zero value is ready to use.
 type PostgresOptions struct {

@@ -2,9 +2,10 @@
 //
 //	go run ./examples/quickstart [--format text|json] [--now RFC3339] [--store URL]
 //
-// With no DATABASE_URL it starts an embedded PostgreSQL (the test kit's local server:
-// PostgreSQL binaries on this machine, or LSOS_TEST_DATABASE_URL, or Docker) in a temp
-// dir and a file:// archive store in a temp dir, and removes both at exit. With
+// With no DATABASE_URL it starts an embedded PostgreSQL with govtest.StartPostgres
+// (PostgreSQL binaries on this machine, or LSOS_TEST_DATABASE_URL, or Docker) in a temp
+// dir and a file:// archive store in a temp dir, and removes both at exit. --store takes
+// any gocloud.dev/blob URL whose driver this command imports: file:// and s3://. With
 // DATABASE_URL it runs against that database, which must not already hold the sample.
 //
 // The flow: apply the sample migrations (lsosgov.Startup), load two years of sample
