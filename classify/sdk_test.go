@@ -21,12 +21,15 @@ func tablesOf(cat *Catalog, schema string) []string {
 
 func TestCatalogLeavesOutSDKSchemas(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.DB(t, "", pgtest.SQLSetup(`
+	db := pgtest.DB(t, "", nil)
+	if _, err := db.Exec(ctx, `
 		CREATE SCHEMA lsos_handmade;
 		CREATE TABLE lsos_handmade.notes (body text);
 		CREATE SCHEMA ops_handmade;
 		CREATE TABLE ops_handmade.notes (body text);
-		CREATE TABLE public.notes (body text)`))
+		CREATE TABLE public.notes (body text)`); err != nil {
+		t.Fatal(err)
+	}
 
 	cat, err := Classify(ctx, db, governance.Default(), Options{NoSampling: true})
 	if err != nil {
