@@ -10,8 +10,8 @@ import (
 
 	"github.com/lsos/lsosgov"
 	"github.com/lsos/lsosgov/examples/lsos"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/integrity"
-	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
 // A service starting up: the first call applies the sample LSOS migrations, a restart
@@ -20,12 +20,12 @@ import (
 // service's pool.
 func ExampleStartup() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared() // the test kit's server; in a service, your own database
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your own database
 	if err != nil {
 		panic(err)
 	}
-	name := srv.NewDatabaseName("startup example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	name, url, err := srv.CreateDatabase(ctx, "startup example")
 	if err != nil {
 		panic(err)
 	}
@@ -54,7 +54,7 @@ func ExampleStartup() {
 
 	// A restart: nothing pending. The schema checks cost one catalog read and find the
 	// snapshot tables without a partition for the current month.
-	cfg.Checks = integrity.SchemaChecks
+	cfg.Checks = integrity.SchemaChecks()
 	_, err = lsosgov.Startup(ctx, pool, cfg)
 	if errors.As(err, &se) {
 		fmt.Println("refused in phase", se.Phase+":")
@@ -79,4 +79,47 @@ func ExampleStartup() {
 	//   missing-partition public.ranking_snapshots
 	//   missing-partition public.ranking_snapshots
 	// applied 0 findings 0 error <nil>
+}
+
+// A service that refuses to start on a schema someone changed by hand: FailOnDrift
+// replays the applied versions on a throwaway database created through DriftDevURL (a
+// scratch server in production; here the embedded one) and compares.
+func ExampleStartup_failOnDrift() {
+	ctx := context.Background()
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	name, url, err := srv.CreateDatabase(ctx, "drift example")
+	if err != nil {
+		panic(err)
+	}
+	defer srv.DropDatabase(ctx, name)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		panic(err)
+	}
+	defer pool.Close()
+	now := func() time.Time { return time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC) }
+	cfg := lsosgov.StartupConfig{FS: lsos.Migrations(), Apply: true, Now: now, FailOnDrift: true, DriftDevURL: srv.URL()}
+	if _, err := lsosgov.Startup(ctx, pool, cfg); err != nil {
+		panic(err)
+	}
+	fmt.Println("migrated, no drift")
+
+	// A hotfix applied by hand, outside the migrations.
+	if _, err := pool.Exec(ctx, "CREATE INDEX reviews_rating_hotfix ON reviews (rating)"); err != nil {
+		panic(err)
+	}
+	rep, err := lsosgov.Startup(ctx, pool, cfg)
+	fmt.Println("drift:", errors.Is(err, lsosgov.ErrDrift))
+	for _, d := range rep.Drift {
+		fmt.Println(d.Change, d.Kind, d.Object)
+	}
+	// Output:
+	// migrated, no drift
+	// drift: true
+	// changed table public.reviews
+	// extra index public.reviews_rating_hotfix
 }

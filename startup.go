@@ -19,14 +19,9 @@ import (
 	"github.com/lsos/lsosgov/classify"
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/integrity"
-	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/migrate"
 )
-
-// DB is what Startup needs: a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn. The migration
-// executor holds a session-level advisory lock, so a transaction will not do.
-type DB = dbx.DB
 
 // Defaults for [StartupConfig].
 const (
@@ -133,7 +128,9 @@ type StartupConfig struct {
 	Dir *migrate.Dir
 
 	// Policy decides lock and statement timeouts, maintenance windows, check severities
-	// and classes; default governance.Default().
+	// and classes; default governance.Default(). Startup works on a copy in which Schema
+	// also belongs to the SDK ([governance.Policy.WithSDKSchema]), so the checks and the
+	// classification gate never report on the revisions tables, whatever their schema.
 	Policy *governance.Policy
 	// Logger receives one line per phase; nil discards.
 	Logger *slog.Logger
@@ -144,7 +141,9 @@ type StartupConfig struct {
 	// Apply applies pending versions under the migration advisory lock. When false,
 	// Startup fails fast with ErrPending listing the pending versions.
 	Apply bool
-	// Schema holds the revisions table (default migrate.DefaultSchema).
+	// Schema holds the revisions table (default migrate.DefaultSchema). It is one of the
+	// SDK's own schemas: a name outside the policy's SDK prefix (say "ops_migrate") is
+	// added to the policy's sdk.schemas for this call.
 	Schema string
 	// LockWait bounds the wait for another instance's migration lock (default
 	// migrate.DefaultLockWait).
@@ -153,9 +152,9 @@ type StartupConfig struct {
 	ApplyTimeout time.Duration
 
 	// Checks are the schema-only integrity checks to run after migrating (nil: none;
-	// integrity.SchemaChecks for all of them). They cost one catalog read
+	// integrity.SchemaChecks() for all of them). They cost one catalog read
 	// (integrity.ReadCatalog, a single query over pg_catalog); data checks
-	// (integrity.DataChecks) scan tables and are rejected here: run them on a schedule.
+	// (integrity.DataChecks()) scan tables and are rejected here: run them on a schedule.
 	Checks []integrity.Check
 	// ChecksOnlyAfterApply runs Checks only when this call applied a version, so a
 	// restart with nothing pending costs only the history read.
@@ -213,6 +212,8 @@ func (c StartupConfig) withDefaults() (StartupConfig, error) {
 	if c.Schema == "" {
 		c.Schema = migrate.DefaultSchema
 	}
+	// The revisions schema is the SDK's: nothing is reported about its tables.
+	c.Policy = c.Policy.WithSDKSchema(c.Schema)
 	if c.LockWait == 0 {
 		c.LockWait = migrate.DefaultLockWait
 	}
@@ -249,8 +250,8 @@ func (c StartupConfig) withDefaults() (StartupConfig, error) {
 			errs = append(errs, fmt.Errorf("Checks[%d] is nil", i))
 			continue
 		}
-		if slices.ContainsFunc(integrity.DataChecks, func(d integrity.Check) bool { return d.Name() == ch.Name() }) {
-			errs = append(errs, fmt.Errorf("Checks[%d] %s scans table data; Startup runs schema-only checks (integrity.SchemaChecks): run data checks on a schedule with integrity.Run", i, ch.Name()))
+		if slices.ContainsFunc(integrity.DataChecks(), func(d integrity.Check) bool { return d.Name() == ch.Name() }) {
+			errs = append(errs, fmt.Errorf("Checks[%d] %s scans table data; Startup runs schema-only checks (integrity.SchemaChecks()): run data checks on a schedule with integrity.Run", i, ch.Name()))
 		}
 	}
 	if len(errs) > 0 {
@@ -491,12 +492,13 @@ func atLeast(fs governance.Findings, min governance.Severity) governance.Finding
 }
 
 // gateFindings returns the columns the gate refuses, as findings. Every gate finding is
-// fatal: the gate flags are the configuration of what is fatal.
+// fatal: the gate flags are the configuration of what is fatal. Columns of the SDK's own
+// schemas (p.IsSDKObject) are left out, as the integrity checks leave them out.
 func gateFindings(p *governance.Policy, cat *classify.Catalog, g ClassGate) governance.Findings {
 	var out governance.Findings
 	if g.Unclassified {
 		for _, f := range cat.Findings(p) {
-			if ownSchema(f.Object) {
+			if p.IsSDKObject(f.Object) {
 				continue
 			}
 			f.Severity = governance.SeverityError
@@ -505,7 +507,7 @@ func gateFindings(p *governance.Policy, cat *classify.Catalog, g ClassGate) gove
 	}
 	if g.SensitiveUnannotated {
 		for _, c := range cat.Columns {
-			if c.Class != governance.Sensitive || c.Source == classify.SourcePolicy || c.Source == classify.SourceAnnotation || ownSchema(c.Table) {
+			if c.Class != governance.Sensitive || c.Source == classify.SourcePolicy || c.Source == classify.SourceAnnotation || p.IsSDKObject(c.Object()) {
 				continue
 			}
 			out = append(out, governance.Finding{
@@ -521,8 +523,3 @@ func gateFindings(p *governance.Policy, cat *classify.Catalog, g ClassGate) gove
 	out.Sort()
 	return out
 }
-
-// ownSchema reports whether a schema-qualified object is in one of the module's own
-// bookkeeping schemas (lsos_migrate, lsos_archive, …), which the gate leaves out as the
-// integrity checks do.
-func ownSchema(object string) bool { return strings.HasPrefix(object, "lsos_") }

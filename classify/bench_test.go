@@ -84,7 +84,7 @@ func BenchmarkClassifyTableSize(b *testing.B) {
 // unlike wall time, does not depend on machine load.
 func sampleBuffers(b *testing.B, db *pgxpool.Pool, table string) int {
 	ctx := context.Background()
-	tables, err := readTables(ctx, db, nil)
+	tables, err := readTables(ctx, db, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,11 +10,7 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
 )
-
-// DB is what Classify and Annotate query: *pgxpool.Pool, *pgx.Conn and pgx.Tx satisfy it.
-type DB = dbx.DB
 
 // Defaults for [Options].
 const (
@@ -32,8 +28,10 @@ type Options struct {
 	// NoSampling turns value sampling off: columns only sampling could settle keep the
 	// policy default and are reported unclassified.
 	NoSampling bool
-	// Schemas limits the schemas read (default: every schema except pg_* and
-	// information_schema).
+	// Schemas limits the schemas read. By default every schema is read except pg_*,
+	// information_schema and the SDK's own schemas (lsos_migrate, lsos_retention, …:
+	// those for which [governance.Policy.IsSDKSchema] holds). A schema listed here is
+	// read even when it belongs to the SDK.
 	Schemas []string
 	// SampleTimeout bounds the sampling query of one table (default 30s).
 	SampleTimeout time.Duration
@@ -78,7 +76,7 @@ func Classify(ctx context.Context, db DB, p *governance.Policy, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	tables, err := readTables(ctx, db, o.Schemas)
+	tables, err := readTables(ctx, db, p, o.Schemas)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,19 @@
 // review's unclassified-column and sensitive-change checks, retention's inference of
 // audit tables and the test kit's assertions all read the [Catalog] built here.
 //
+//	cat, err := classify.Classify(ctx, pool, governance.Default(), classify.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	for _, c := range cat.Columns {
+//		fmt.Println(c.Object(), c.Class, c.Source) // public.users.email sensitive rule
+//	}
+//	for _, f := range cat.Findings(governance.Default()) {
+//		fmt.Println(f) // the columns nothing settled: unclassified-column
+//	}
+//
+// pool is any [DB]: a *pgxpool.Pool, *pgx.Conn or pgx.Tx.
+//
 // # Sources and precedence
 //
 // [Classify] reads the system catalogs and decides each column by the first source that
@@ -37,6 +50,14 @@
 // An explicit column class (1 or 2) is never overridden, not even by a detector.
 // [Decide] and [ClassifyColumn] apply every source but sampling without a database, so
 // the migration review can classify the columns a migration adds.
+//
+// # What is read
+//
+// Classify reads ordinary and partitioned tables (a partition's columns are its
+// parent's) of every schema except pg_*, information_schema and the SDK's own schemas:
+// those for which [governance.Policy.IsSDKSchema] holds (the policy's sdk.prefix, lsos_
+// by default, and sdk.schemas), which hold the SDK's bookkeeping, not the application's
+// data. [Options].Schemas names the schemas to read instead, SDK schemas included.
 //
 // # Sampling
 //
@@ -79,8 +100,9 @@
 //
 // # Use from tests and govctl
 //
-// The test kit offers govtest.RequireAllClassified and govtest.RequireClass. The govctl
-// classify command prints the catalog as a table or as JSON,
+// The test kit offers [github.com/lsos/lsosgov/govtest.RequireAllClassified] and
+// [github.com/lsos/lsosgov/govtest.RequireClass]. The govctl classify command prints the
+// catalog as a table or as JSON,
 // {"columns":[{"table":"public.users","column":"email","class":"sensitive","source":"rule","reason":"…"}],"tables":[…]},
 // and writes comments with --annotate.
 package classify

@@ -9,7 +9,7 @@ import (
 
 	"github.com/lsos/lsosgov/classify"
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 )
 
 // A migration review classifies the columns a migration adds without a database.
@@ -32,15 +32,15 @@ func ExampleClassifyColumn() {
 }
 
 // Classify reads a database and samples values where names say nothing: here a column
-// called "notes" that holds e-mail addresses. The test kit provides the server.
+// called "notes" that holds e-mail addresses. The test kit starts the server.
 func ExampleClassify() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared()
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your own database
 	if err != nil {
 		log.Fatal(err)
 	}
-	name := srv.NewDatabaseName("example_classify")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	name, url, err := srv.CreateDatabase(ctx, "example_classify")
 	if err != nil {
 		log.Fatal(err)
 	}

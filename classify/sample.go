@@ -16,7 +16,7 @@ import (
 
 // tableInfo is one table as the system catalogs describe it.
 type tableInfo struct {
-	name        sqlident.Name
+	name        governance.QualifiedName
 	comment     string
 	partitioned bool
 	estRows     int64 // planner estimate, partitions summed; 0 when never analysed
@@ -53,7 +53,9 @@ FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`
 
-func readTables(ctx context.Context, db DB, schemas []string) ([]tableInfo, error) {
+// readTables reads the tables of schemas, or of every schema but the system's and the
+// SDK's own (p.IsSDKSchema) when schemas is empty.
+func readTables(ctx context.Context, db DB, p *governance.Policy, schemas []string) ([]tableInfo, error) {
 	if schemas == nil {
 		schemas = []string{}
 	}
@@ -70,6 +72,9 @@ func readTables(ctx context.Context, db DB, schemas []string) ([]tableInfo, erro
 		if err := rows.Scan(&oid, &t.name.Schema, &t.name.Name, &t.comment, &t.partitioned, &t.estRows, &t.pages); err != nil {
 			rows.Close()
 			return nil, &Error{Op: "read catalog", Err: err}
+		}
+		if len(schemas) == 0 && p.IsSDKSchema(t.name.Schema) {
+			continue
 		}
 		byOID[oid] = len(tables)
 		oids = append(oids, oid)

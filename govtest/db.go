@@ -6,11 +6,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
-// Setup prepares a template database; it runs once per test binary per key.
-type Setup = pgtest.Setup
+// Setup builds a template database: it gets a connection to it, runs once per test
+// binary per key, and every [DBFrom] or [URLFrom] with that key clones the result.
+// [SQL] makes one from SQL scripts.
+type Setup func(ctx context.Context, conn *pgx.Conn) error
 
 // Main runs the tests, then stops the shared cluster: func TestMain(m *testing.M) { govtest.Main(m) }.
 func Main(m *testing.M) { pgtest.Main(m) }
@@ -32,17 +35,25 @@ func URL(t testing.TB) string {
 // once per test binary under key.
 func DBFrom(t testing.TB, key string, setup Setup) *pgxpool.Pool {
 	t.Helper()
-	return pgtest.DB(t, key, setup)
+	return pgtest.DB(t, key, internalSetup(setup))
 }
 
 // URLFrom is DBFrom returning a URL.
 func URLFrom(t testing.TB, key string, setup Setup) string {
 	t.Helper()
-	return pgtest.URL(t, key, setup)
+	return pgtest.URL(t, key, internalSetup(setup))
+}
+
+// internalSetup converts a Setup for the harness; nil stays nil (an empty template).
+func internalSetup(s Setup) pgtest.Setup {
+	if s == nil {
+		return nil
+	}
+	return pgtest.Setup(s)
 }
 
 // SQL returns a Setup that runs SQL scripts in order.
-func SQL(scripts ...string) Setup { return pgtest.SQLSetup(scripts...) }
+func SQL(scripts ...string) Setup { return Setup(pgtest.SQLSetup(scripts...)) }
 
 // Conn opens a single connection to url, closed when t ends.
 func Conn(t testing.TB, url string) *pgx.Conn {

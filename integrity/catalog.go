@@ -8,15 +8,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lsos/lsosgov/internal/sqlident"
+	"github.com/lsos/lsosgov/governance"
 )
 
 // Catalog is one consistent snapshot of the schema facts the checks need: ordinary and
 // partitioned tables with their columns, constraints, indexes and partitions. It is read
 // with a single query ([ReadCatalog]) and shared by every schema check of a run.
 //
-// System schemas and the module's own bookkeeping (schemas and tables named lsos_…) are
-// left out.
+// System schemas and the SDK's own schemas (lsos_migrate, lsos_retention, …: every
+// schema for which [governance.Policy.IsSDKSchema] holds) are left out.
 type Catalog struct {
 	// Tables in schema, name order.
 	Tables []*Table
@@ -26,7 +26,7 @@ type Catalog struct {
 // Table is a table or partitioned table.
 type Table struct {
 	OID  uint32
-	Name sqlident.Name
+	Name governance.QualifiedName
 	// Partitioned is true for a partitioned parent (relkind p).
 	Partitioned bool
 	// PartitionOf is the parent's OID when the table is a partition (0 otherwise).
@@ -81,7 +81,7 @@ func (c *Catalog) Table(oid uint32) *Table { return c.byOID[oid] }
 
 // Lookup finds a table by name; an unqualified name (empty Schema) matches the first
 // table of that name in schema order, preferring public.
-func (c *Catalog) Lookup(n sqlident.Name) *Table {
+func (c *Catalog) Lookup(n governance.QualifiedName) *Table {
 	var found *Table
 	for _, t := range c.Tables {
 		if t.Name.Name != n.Name {
@@ -105,10 +105,10 @@ func (c *Catalog) Lookup(n sqlident.Name) *Table {
 
 // lookupIn finds table name in schema, else anywhere (see Lookup).
 func (c *Catalog) lookupIn(schema, name string) *Table {
-	if t := c.Lookup(sqlident.Name{Schema: schema, Name: name}); t != nil {
+	if t := c.Lookup(governance.QualifiedName{Schema: schema, Name: name}); t != nil {
 		return t
 	}
-	return c.Lookup(sqlident.Name{Name: name})
+	return c.Lookup(governance.QualifiedName{Name: name})
 }
 
 // Column returns the named column, or nil.
@@ -203,12 +203,13 @@ SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT LIKE 'lsos\_%'
-  AND c.relname NOT LIKE 'lsos\_%'
+  AND n.nspname NOT LIKE 'pg\_%'
 ORDER BY n.nspname, c.relname`
 
-// ReadCatalog reads the catalog snapshot with one query.
-func ReadCatalog(ctx context.Context, db DB) (*Catalog, error) {
+// ReadCatalog reads the catalog snapshot with one query. The tables of the SDK's own
+// schemas under policy p ([governance.Policy.IsSDKSchema]; nil p: the default prefix
+// lsos_) are left out, so no check reports on the SDK's bookkeeping.
+func ReadCatalog(ctx context.Context, db DB, p *governance.Policy) (*Catalog, error) {
 	rows, err := db.Query(ctx, catalogQuery)
 	if err != nil {
 		return nil, fmt.Errorf("integrity: read catalog: %w", err)
@@ -224,7 +225,10 @@ func ReadCatalog(ctx context.Context, db DB) (*Catalog, error) {
 		if err := rows.Scan(&oid, &schema, &name, &kind, &parent, &bound, &ps, &partKey, &cols, &cons, &idx); err != nil {
 			return nil, fmt.Errorf("integrity: read catalog: %w", err)
 		}
-		t := &Table{OID: uint32(oid), Name: sqlident.Name{Schema: schema, Name: name}, Partitioned: kind == "p",
+		if p.IsSDKSchema(schema) {
+			continue
+		}
+		t := &Table{OID: uint32(oid), Name: governance.QualifiedName{Schema: schema, Name: name}, Partitioned: kind == "p",
 			PartitionOf: uint32(parent), Bound: bound, PartStrategy: ps}
 		for _, part := range []struct {
 			b []byte

@@ -10,14 +10,7 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
-
-// DB is what *pgxpool.Pool, *pgx.Conn and pgx.Tx satisfy. Data checks run their units in
-// parallel only on a *pgxpool.Pool; on a single connection or transaction they run one
-// after another.
-type DB = dbx.DB
 
 // Check is one integrity check. Name is the stable check name of the findings (the
 // governance.Check… constants); Code the stable code of its primary finding. Run reports
@@ -31,11 +24,12 @@ type Check interface {
 // Env is what a check runs with. A nil *Env, or zero fields, get the defaults, so a
 // check can run on its own: check.Run(ctx, db, policy, nil).
 type Env struct {
-	// Catalog is the shared schema snapshot; nil makes the check read its own.
+	// Catalog is the shared schema snapshot; nil makes the check read its own (leaving
+	// out the SDK's schemas under the policy the check runs with).
 	Catalog *Catalog
 	// Tables restricts the check to these tables (nil: all). Relationship checks select
 	// by the child (referencing) table.
-	Tables []sqlident.Name
+	Tables []governance.QualifiedName
 	// Now is the clock for time-dependent checks (missing-partition); default time.Now.
 	Now func() time.Time
 	// Parallelism bounds the tables a data check scans at once (default 4; 1 unless db
@@ -100,20 +94,20 @@ func (e *Env) withDefaults() *Env {
 	return &c
 }
 
-// catalog returns the shared snapshot or reads one.
 // prepare is every check's first step: defaults filled in, and the catalog snapshot read
 // once per run (shared by all schema checks through the Env).
-func (e *Env) prepare(ctx context.Context, db DB) (*Env, *Catalog, error) {
+func (e *Env) prepare(ctx context.Context, db DB, p *governance.Policy) (*Env, *Catalog, error) {
 	e = e.withDefaults()
-	cat, err := e.catalog(ctx, db)
+	cat, err := e.catalog(ctx, db, p)
 	return e, cat, err
 }
 
-func (e *Env) catalog(ctx context.Context, db DB) (*Catalog, error) {
+// catalog returns the shared snapshot or reads one.
+func (e *Env) catalog(ctx context.Context, db DB, p *governance.Policy) (*Catalog, error) {
 	if e.Catalog != nil {
 		return e.Catalog, nil
 	}
-	c, err := ReadCatalog(ctx, db)
+	c, err := ReadCatalog(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +130,7 @@ func (e *Env) selected(cat *Catalog, t *Table) bool {
 	return e.selectedName(t.Name)
 }
 
-func (e *Env) selectedName(n sqlident.Name) bool {
+func (e *Env) selectedName(n governance.QualifiedName) bool {
 	for _, f := range e.Tables {
 		if f.Name == n.Name && (f.Schema == "" || f.Schema == n.Schema) {
 			return true
@@ -190,17 +184,22 @@ const (
 	CodeDuplicateSnapshots  = "IN203"
 )
 
-// SchemaChecks read only the catalog; a run reads it once for all of them.
-var SchemaChecks = []Check{
-	MissingFK{}, TenantIsolation{}, UnscopedUnique{}, FKMissingIndex{},
-	NotValidConstraint{}, InvalidIndex{}, MissingPartition{},
+// SchemaChecks returns the checks that read only the catalog; a run reads it once for
+// all of them. Each call returns a fresh slice the caller may change.
+func SchemaChecks() []Check {
+	return []Check{
+		MissingFK{}, TenantIsolation{}, UnscopedUnique{}, FKMissingIndex{},
+		NotValidConstraint{}, InvalidIndex{}, MissingPartition{},
+	}
 }
 
-// DataChecks scan table data, in read-only transactions, tables in parallel.
-var DataChecks = []Check{OrphanedRows{}, DuplicateSnapshots{}}
+// DataChecks returns the checks that scan table data, in read-only transactions, tables
+// in parallel. Each call returns a fresh slice the caller may change.
+func DataChecks() []Check { return []Check{OrphanedRows{}, DuplicateSnapshots{}} }
 
-// All is every check: the schema checks, then the data checks.
-var All = append(slices.Clone(SchemaChecks), DataChecks...)
+// All returns every check: the schema checks, then the data checks. Each call returns a
+// fresh slice the caller may change.
+func All() []Check { return append(SchemaChecks(), DataChecks()...) }
 
 // isDataCheck reports whether c scans data (as opposed to the catalog only).
 func isDataCheck(c Check) bool {
@@ -208,31 +207,33 @@ func isDataCheck(c Check) bool {
 	return ok
 }
 
-// Select returns the checks of All with the given names, in All's order. An unknown name
-// is an error listing the known ones.
+// Select returns the checks of [All] with the given names, in All's order. An unknown
+// name is an error listing the known ones.
 func Select(names ...string) ([]Check, error) {
+	all := All()
 	var out []Check
 	for _, n := range names {
 		n = strings.TrimSpace(n)
-		i := slices.IndexFunc(All, func(c Check) bool { return c.Name() == n })
+		i := slices.IndexFunc(all, func(c Check) bool { return c.Name() == n })
 		if i < 0 {
 			return nil, fmt.Errorf("%w: %q (known: %s)", ErrUnknownCheck, n, strings.Join(Names(), ", "))
 		}
 		if !slices.ContainsFunc(out, func(c Check) bool { return c.Name() == n }) {
-			out = append(out, All[i])
+			out = append(out, all[i])
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Check) int {
-		return slices.IndexFunc(All, func(c Check) bool { return c.Name() == a.Name() }) -
-			slices.IndexFunc(All, func(c Check) bool { return c.Name() == b.Name() })
+		return slices.IndexFunc(all, func(c Check) bool { return c.Name() == a.Name() }) -
+			slices.IndexFunc(all, func(c Check) bool { return c.Name() == b.Name() })
 	})
 	return out, nil
 }
 
-// Names lists the names of All.
+// Names lists the names of [All].
 func Names() []string {
-	out := make([]string, len(All))
-	for i, c := range All {
+	all := All()
+	out := make([]string, len(all))
+	for i, c := range all {
 		out[i] = c.Name()
 	}
 	return out

@@ -1,7 +1,21 @@
 // Package integrity checks the schema invariants and the data integrity that policy §9
 // asks for: FK constraints on all critical relationships, unique constraints scoped by
 // tenant, and periodic checks for orphaned records and duplicate snapshots. Services run
-// it on a schedule ([Run], [SaveRun]); test suites assert it (govtest.RequireNoFindings).
+// it on a schedule ([Run], [SaveRun]); test suites assert it
+// ([github.com/lsos/lsosgov/govtest.RequireNoFindings]).
+//
+//	rep, err := integrity.Run(ctx, pool, governance.Default(), integrity.Options{
+//		Checks: integrity.SchemaChecks(), // one catalog read; All() adds the data checks
+//	})
+//	if err != nil {
+//		return err // a check could not run; rep still holds what the others found
+//	}
+//	for _, f := range rep.Findings {
+//		fmt.Println(f) // error missing-fk [IN101] public.keywords.campaign_id: …
+//	}
+//
+// pool is a *pgxpool.Pool; any [DB] will do (*pgx.Conn, pgx.Tx), only a pool lets the
+// data checks scan tables in parallel.
 //
 // # Checks
 //
@@ -23,8 +37,9 @@
 //   - orphaned-rows ([OrphanedRows]) and duplicate-snapshots ([DuplicateSnapshots]) scan
 //     data.
 //
-// [All] lists every check, [SchemaChecks] and [DataChecks] the two kinds, and [Select]
-// picks checks by name. Severity defaults are per check (see each type) and the policy's
+// [All] returns every check, [SchemaChecks] and [DataChecks] the two kinds (each call a
+// fresh slice, so a caller may replace a check, e.g. MissingPartition with its own
+// clock), and [Select] picks checks by name. Severity defaults are per check (see each type) and the policy's
 // severities override them. A check's own error (it could not check) is kept apart from
 // its findings (what it found).
 //
@@ -53,10 +68,18 @@
 // tables can be scanned in key-range batches ([Env].BatchRows), each its own statement,
 // and resumed from the key a progress event reports ([Env].Resume).
 //
+// # The SDK's own schemas
+//
+// The catalog ([ReadCatalog]) leaves out system schemas and the SDK's own schemas: every
+// schema for which the policy's [governance.Policy.IsSDKSchema] holds (the sdk.prefix,
+// lsos_ by default, and the schemas listed in sdk.schemas). So the revisions tables, the
+// legal holds, the archive catalog and the saved runs are never reported on, and a
+// policy that moves them (sdk.prefix: ops_, or a revisions schema added with
+// [governance.Policy.WithSDKSchema]) moves what is left out with them.
+//
 // # History
 //
-// [SaveRun] stores a report in lsos_integrity.lsos_integrity_runs, created on first use
-// in its own schema (the checks skip schemas and tables named lsos_…, the module's own
-// bookkeeping); [Runs] reads them back, newest first, with counts per severity and
-// check, to show trends.
+// [SaveRun] stores a report in [RunsTable] (lsos_integrity.lsos_integrity_runs), created
+// on first use in a schema of the SDK's, which the checks leave out; [Runs] reads them
+// back, newest first, with counts per severity and check, to show trends.
 package integrity

@@ -39,7 +39,7 @@ type dupUnit struct {
 
 // Run scans the snapshot tables of the selection.
 func (c DuplicateSnapshots) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

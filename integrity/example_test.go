@@ -7,20 +7,20 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/integrity"
-	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
 // A keyword table whose campaign reference no FK enforces: missing-fk names the
 // relationship, orphaned-rows counts the keyword that points nowhere.
 func Example() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared() // the test kit's server; in a service, your pool
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your pool
 	if err != nil {
 		panic(err)
 	}
-	name := srv.NewDatabaseName("integrity example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	name, url, err := srv.CreateDatabase(ctx, "integrity example")
 	if err != nil {
 		panic(err)
 	}

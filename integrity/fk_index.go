@@ -22,7 +22,7 @@ func (FKMissingIndex) Code() string { return CodeFKMissingIndex }
 
 // Run checks the FKs of every selected table.
 func (c FKMissingIndex) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

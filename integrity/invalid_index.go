@@ -22,7 +22,7 @@ func (InvalidIndex) Code() string { return CodeInvalidIndex }
 
 // Run checks every selected table and partition.
 func (c InvalidIndex) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func (MissingFK) Code() string { return CodeMissingFK }
 
 // Run reports each critical relationship no validated FK enforces.
 func (c MissingFK) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func (MissingPartition) Code() string { return CodeMissingPartition }
 
 // Run checks every selected partitioned table.
 func (c MissingPartition) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

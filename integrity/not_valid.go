@@ -21,7 +21,7 @@ func (NotValidConstraint) Code() string { return CodeNotValidConstraint }
 
 // Run checks every selected table and partition.
 func (c NotValidConstraint) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ type orphanUnit struct {
 
 // Run scans the relationships of the selected child tables, tables in parallel.
 func (c OrphanedRows) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func Run(ctx context.Context, db DB, p *governance.Policy, o Options) (*Report, 
 		BatchRows: o.BatchRows, Resume: o.Resume, Logger: o.Logger, Progress: o.Progress}).withDefaults()
 	checks := o.Checks
 	if len(checks) == 0 {
-		checks = All
+		checks = All()
 	}
 	rep := &Report{StartedAt: env.Now(), PolicyVersion: p.Version}
 	if o.Budget > 0 {
@@ -106,7 +106,7 @@ func Run(ctx context.Context, db DB, p *governance.Policy, o Options) (*Report, 
 		ctx, cancel = context.WithTimeout(ctx, o.Budget)
 		defer cancel()
 	}
-	cat, err := ReadCatalog(ctx, db)
+	cat, err := ReadCatalog(ctx, db, p)
 	if err != nil {
 		if o.Budget > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, errors.Join(err, ErrBudgetExceeded)

@@ -52,7 +52,7 @@ func TestRunReadsCatalogOnce(t *testing.T) {
 	if n := db.catalogReads.Load(); n != 1 {
 		t.Fatalf("catalog read %d times; want once for all %d checks", n, len(rep.Checks))
 	}
-	if len(rep.Checks) != len(All) || rep.Incomplete || !rep.StartedAt.Equal(sampleNow) {
+	if len(rep.Checks) != len(All()) || rep.Incomplete || !rep.StartedAt.Equal(sampleNow) {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, c := range rep.Checks {
@@ -74,10 +74,10 @@ func TestSelect(t *testing.T) {
 		t.Fatalf("unknown check: %v", err)
 	}
 	var names []string
-	for _, c := range All {
+	for _, c := range All() {
 		names = append(names, c.Name())
 	}
-	if strings.Join(names, ",") != strings.Join(Names(), ",") || len(All) != len(governance.IntegrityChecks()) {
+	if strings.Join(names, ",") != strings.Join(Names(), ",") || len(All()) != len(governance.IntegrityChecks()) {
 		t.Fatalf("All %v must cover exactly governance.IntegrityChecks %v", names, governance.IntegrityChecks())
 	}
 	for _, n := range governance.IntegrityChecks() {
@@ -85,8 +85,14 @@ func TestSelect(t *testing.T) {
 			t.Fatalf("documented check %s: %v", n, err)
 		}
 	}
-	if len(SchemaChecks)+len(DataChecks) != len(All) {
+	if len(SchemaChecks())+len(DataChecks()) != len(All()) {
 		t.Fatal("SchemaChecks and DataChecks must partition All")
+	}
+	// Each call returns a fresh slice: a caller's change does not leak into the next.
+	a := All()
+	a[0] = nil
+	if All()[0] == nil {
+		t.Fatal("All returned a shared slice")
 	}
 }
 
@@ -157,7 +163,7 @@ func TestDataChecksTakeOnlyAccessShare(t *testing.T) {
 	}
 	defer tx.Rollback(ctx)
 	exec(t, tx, `LOCK TABLE keywords, campaigns, ranking_snapshots, crawl_outputs IN EXCLUSIVE MODE`)
-	rep, err := Run(ctx, db, governance.Default(), Options{Now: fixedNow, Checks: DataChecks, StatementTimeout: 20 * time.Second})
+	rep, err := Run(ctx, db, governance.Default(), Options{Now: fixedNow, Checks: DataChecks(), StatementTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatalf("data checks must not conflict with EXCLUSIVE locks: %v", err)
 	}

@@ -25,7 +25,7 @@ func (TenantIsolation) Code() string { return CodeTenantNoRootFK }
 
 // Run checks every selected tenant-owned table.
 func (c TenantIsolation) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

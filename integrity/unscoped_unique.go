@@ -26,7 +26,7 @@ func (UnscopedUnique) Code() string { return CodeUnscopedUnique }
 
 // Run checks the unique indexes of every selected tenant-owned table.
 func (c UnscopedUnique) Run(ctx context.Context, db DB, p *governance.Policy, env *Env) (governance.Findings, error) {
-	env, cat, err := env.prepare(ctx, db)
+	env, cat, err := env.prepare(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}

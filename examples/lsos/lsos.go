@@ -8,8 +8,17 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// DB is what Apply, LoadSample and EnsurePartitions need: a *pgxpool.Pool, *pgx.Conn or
+// pgx.Tx.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
 
 //go:embed migrations/*.sql migrations/atlas.sum
 var migrations embed.FS
@@ -39,7 +48,7 @@ var PartitionedTables = map[string]string{
 
 // Apply runs every forward migration in version order, without the migration engine's
 // bookkeeping. Tests of packages other than migrate use it to get the sample schema.
-func Apply(ctx context.Context, db dbx.DB) error {
+func Apply(ctx context.Context, db DB) error {
 	names, err := fs.Glob(Migrations(), "*.up.sql")
 	if err != nil {
 		return err

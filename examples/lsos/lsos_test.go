@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/examples/lsos"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { govtest.Main(m) }
 
 func TestSampleSpansTwoYears(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.DB(t, "", nil)
+	db := govtest.DB(t)
 	if err := lsos.Apply(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestSampleSpansTwoYears(t *testing.T) {
 // and 22nd.
 func TestSampleSnapshotDaysScaleRows(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.DB(t, "", nil)
+	db := govtest.DB(t)
 	if err := lsos.Apply(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestSampleSnapshotDaysScaleRows(t *testing.T) {
 	if rows != 2*23 || days != 23 {
 		t.Fatalf("October 2026: %d rows on %d days; want 46 rows on 23 days", rows, days)
 	}
-	db2 := pgtest.DB(t, "", nil)
+	db2 := govtest.DB(t)
 	if err := lsos.Apply(ctx, db2); err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lsos/lsosgov/internal/dbx"
-	"github.com/lsos/lsosgov/internal/sqlident"
+	"github.com/lsos/lsosgov/governance"
 )
 
 // SampleOptions size the sample data. The zero value gives the defaults.
@@ -61,11 +60,11 @@ func PartitionName(table string, m time.Time) string {
 
 // EnsurePartitions creates the monthly partitions of both snapshot tables for every
 // month in [from, to) that lacks one.
-func EnsurePartitions(ctx context.Context, db dbx.DB, from, to time.Time) error {
+func EnsurePartitions(ctx context.Context, db DB, from, to time.Time) error {
 	for m := from; m.Before(to); m = m.AddDate(0, 1, 0) {
 		for _, t := range []string{"ranking_snapshots", "crawl_outputs"} {
 			q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')`,
-				sqlident.Quote(PartitionName(t, m)), sqlident.Quote(t), m.Format("2006-01-02"), m.AddDate(0, 1, 0).Format("2006-01-02"))
+				quote(PartitionName(t, m)), quote(t), m.Format("2006-01-02"), m.AddDate(0, 1, 0).Format("2006-01-02"))
 			if _, err := db.Exec(ctx, q); err != nil {
 				return fmt.Errorf("lsos: create partition %s: %w", PartitionName(t, m), err)
 			}
@@ -76,7 +75,7 @@ func EnsurePartitions(ctx context.Context, db dbx.DB, from, to time.Time) error 
 
 // LoadSample inserts deterministic sample data spanning Months months before Now, with
 // partitions from the oldest month through the month after Now. The schema must exist.
-func LoadSample(ctx context.Context, db dbx.DB, o SampleOptions) error {
+func LoadSample(ctx context.Context, db DB, o SampleOptions) error {
 	o.defaults()
 	from, to := o.Span()
 	if err := EnsurePartitions(ctx, db, from, to.AddDate(0, 1, 0)); err != nil {
@@ -162,3 +161,6 @@ var sampleSQL = []struct{ name, sql string }{
 		FROM ranking_snapshots s JOIN keywords k ON k.tenant_id = s.tenant_id AND k.id = s.keyword_id
 		GROUP BY 1, 2, 3`},
 }
+
+// quote returns name as a quoted SQL identifier.
+func quote(name string) string { return governance.QualifiedName{Name: name}.Quoted() }

@@ -19,7 +19,6 @@ import (
 	"github.com/lsos/lsosgov/examples/lsos"
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/integrity"
-	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/retention"
 )
 
@@ -144,7 +143,7 @@ func Flow(ctx context.Context, db *pgxpool.Pool, store *blob.Bucket, o Options) 
 	rep.Sample.Rows = map[string]int{}
 	for _, t := range lsos.Tables {
 		var n int
-		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+sqlident.Quote(t)).Scan(&n); err != nil {
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+governance.QualifiedName{Name: t}.Quoted()).Scan(&n); err != nil {
 			return rep, fmt.Errorf("quickstart: count %s: %w", t, err)
 		}
 		rep.Sample.Rows[t] = n
@@ -271,7 +270,7 @@ func Flow(ctx context.Context, db *pgxpool.Pool, store *blob.Bucket, o Options) 
 		return rep, err
 	}
 	// Count what is in the table now, independently of what Restore reports.
-	tn, err := sqlident.Parse(target, "public")
+	tn, err := governance.ParseQualifiedName(target, "public")
 	if err != nil {
 		return rep, err
 	}

@@ -2,9 +2,10 @@
 //
 //	go run ./examples/quickstart [--format text|json] [--now RFC3339] [--store URL]
 //
-// With no DATABASE_URL it starts an embedded PostgreSQL (the test kit's local server:
-// PostgreSQL binaries on this machine, or LSOS_TEST_DATABASE_URL, or Docker) in a temp
-// dir and a file:// archive store in a temp dir, and removes both at exit. With
+// With no DATABASE_URL it starts an embedded PostgreSQL with govtest.StartPostgres
+// (PostgreSQL binaries on this machine, or LSOS_TEST_DATABASE_URL, or Docker) in a temp
+// dir and a file:// archive store in a temp dir, and removes both at exit. --store takes
+// any gocloud.dev/blob URL whose driver this command imports: file:// and s3://. With
 // DATABASE_URL it runs against that database, which must not already hold the sample.
 //
 // The flow: apply the sample migrations (lsosgov.Startup), load two years of sample
@@ -27,9 +28,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// stores, the embedded default
+	_ "gocloud.dev/blob/s3blob"   // s3:// stores
 
-	"github.com/lsos/lsosgov/internal/parquetio"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 )
 
 func main() {
@@ -97,22 +100,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if dbURL == "" {
 		where = "embedded"
 		pr.step("starting embedded PostgreSQL")
-		srv, err := pgtest.Start(ctx, pgtest.Options{})
+		srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{})
 		if err != nil {
 			return fmt.Errorf("quickstart: no DATABASE_URL and no embedded PostgreSQL: %w", err)
 		}
 		defer func() {
-			if serr := srv.Stop(); serr != nil && err == nil {
+			if serr := srv.Close(); serr != nil && err == nil {
 				err = fmt.Errorf("quickstart: stop embedded PostgreSQL: %w", serr)
 			}
 		}()
-		name := srv.NewDatabaseName("quickstart")
-		if dbURL, err = srv.CreateDatabase(ctx, name, ""); err != nil {
+		var name string
+		if name, dbURL, err = srv.CreateDatabase(ctx, "quickstart"); err != nil {
 			return fmt.Errorf("quickstart: create database: %w", err)
 		}
 		// An env-provided server outlives us: drop our database (a no-op cost otherwise).
 		defer srv.DropDatabase(context.WithoutCancel(ctx), name)
-		where = "embedded (" + srv.Kind + ")"
+		where = "embedded (" + srv.Kind() + ")"
 		pr.done("")
 	}
 	pool, err := pgxpool.New(ctx, dbURL)
@@ -135,7 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		storeURL = "file://" + filepath.ToSlash(dir)
 	}
 	storeShown = redactURL(storeURL)
-	bucket, err := parquetio.OpenBucket(ctx, storeURL)
+	bucket, err := openStore(ctx, storeURL)
 	if err != nil {
 		return usagef("--store %s: %v", storeShown, err)
 	}
@@ -150,6 +153,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	return err
+}
+
+// openStore opens the archive store with gocloud.dev/blob: the drivers are the ones
+// this command imports (file:// and s3://). A file:// directory is created when missing,
+// and objects are written beside their final name then renamed (no_tmp_dir), which also
+// works when the directory is on another filesystem than $TMPDIR.
+func openStore(ctx context.Context, raw string) (*blob.Bucket, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the store URL does not parse (want file:///dir or s3://bucket?…): %w", err)
+	}
+	if u.Scheme == "file" {
+		q := u.Query()
+		for _, k := range []string{"create_dir", "no_tmp_dir"} {
+			if !q.Has(k) {
+				q.Set(k, "true")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return blob.OpenBucket(ctx, u.String())
 }
 
 // redactURL drops the user info and query of a URL, which may carry credentials.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/govtest"
-	"github.com/lsos/lsosgov/internal/parquetio"
 )
 
 func TestMain(m *testing.M) { govtest.Main(m) }
@@ -21,7 +20,7 @@ var testNow = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
 func TestFlowArchivesAndRestores(t *testing.T) {
 	ctx := context.Background()
 	db := govtest.DB(t)
-	store, err := parquetio.OpenBucket(ctx, "file://"+t.TempDir())
+	store, err := openStore(ctx, "file://"+t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

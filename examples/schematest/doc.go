@@ -1,8 +1,22 @@
 // Package schematest is a sample of the test suite an LSOS team keeps next to its
-// migrations, written with the public test kit [github.com/lsos/lsosgov/govtest]: every
-// migration rolls back cleanly ([govtest.RequireRoundTrip]), the schema breaks no
-// integrity invariant ([govtest.RequireNoFindings]), every column has a data class
-// ([govtest.RequireAllClassified], [govtest.RequireClass]).
+// migrations, written with the public test kit [github.com/lsos/lsosgov/govtest]:
+// every migration rolls back cleanly
+// ([github.com/lsos/lsosgov/govtest.RequireRoundTrip]), the schema breaks no integrity
+// invariant ([github.com/lsos/lsosgov/govtest.RequireNoFindings]), every column has a
+// data class ([github.com/lsos/lsosgov/govtest.RequireAllClassified],
+// [github.com/lsos/lsosgov/govtest.RequireClass]). Its core, runnable with
+// go test ./examples/schematest:
+//
+//	func TestMain(m *testing.M) { govtest.Main(m) }
+//
+//	func TestMigrationsRoundTrip(t *testing.T) {
+//		govtest.RequireRoundTrip(t, lsos.Migrations())
+//	}
+//
+//	func TestSchemaHasNoIntegrityFindings(t *testing.T) {
+//		db := govtest.DBFrom(t, "schematest-sample", sample) // schema and data, built once
+//		govtest.RequireNoFindings(t, db, nil, checks()...)
+//	}
 //
 // # Reading a failure
 //

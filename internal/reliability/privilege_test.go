@@ -86,8 +86,8 @@ func TestReadOnlyRole(t *testing.T) {
 	if err != nil || rep.Incomplete {
 		t.Fatalf("integrity as read-only: %v %+v", err, rep)
 	}
-	if len(rep.Checks) != len(integrity.All) {
-		t.Fatalf("%d checks ran of %d", len(rep.Checks), len(integrity.All))
+	if len(rep.Checks) != len(integrity.All()) {
+		t.Fatalf("%d checks ran of %d", len(rep.Checks), len(integrity.All()))
 	}
 
 	denied := func(what string, err error) {

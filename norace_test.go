@@ -1,0 +1,5 @@
+//go:build !race
+
+package lsosgov_test
+
+const raceEnabled = false

@@ -1,0 +1,3 @@
+module example.com/apiseal
+
+go 1.26.0
