@@ -35,7 +35,7 @@
 // ([ErrBadName]), a file missing from the sum ([ErrNotInSum]), a sum entry whose file is
 // gone ([ErrRemovedFromDir]), an edited file ([ErrChecksumMismatch]) or a bad directive
 // ([ErrBadDirective]). Files are split into statements in pure Go by [SplitStatements],
-// which follows PostgreSQL's lexical rules (quotes, E'' strings, dollar quoting, nested
+// which follows PostgreSQL's lexical rules (quotes, E'…' strings, dollar quoting, nested
 // comments, BEGIN ATOMIC bodies), each with its line number, lazily: on first use
 // ([File.Statements]), since a service starting with every version applied needs none
 // of them. An unterminated string or comment or a statement that does not start with an

@@ -31,7 +31,7 @@ type Comment struct {
 }
 
 // SplitStatements splits src into statements in pure Go, following PostgreSQL's
-// lexical rules: single-quoted strings (with ” and, in E'…' strings, backslash
+// lexical rules: single-quoted strings (a doubled quote escapes a quote; in E'…' strings a backslash
 // escapes), double-quoted identifiers, dollar quoting ($$…$$, $tag$…$tag$), "--" and
 // nested "/* */" comments, and the BEGIN … END body of a CREATE FUNCTION or PROCEDURE
 // written in SQL-standard form (BEGIN ATOMIC), whose inner semicolons do not end the

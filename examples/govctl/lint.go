@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/migrate"
 	"github.com/lsos/lsosgov/migrate/lint"
 )
@@ -28,21 +28,21 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // The returned cleanup stops what was started.
 func scratchDB(ctx context.Context, devURL, what string) (*pgxpool.Pool, func(), error) {
 	if devURL == "" {
-		srv, err := pgtest.Start(ctx, pgtest.Options{})
+		srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: no --dev-url and no embedded PostgreSQL: %w", what, err)
 		}
-		u, err := srv.CreateDatabase(ctx, srv.NewDatabaseName("govctl"), "")
+		_, u, err := srv.CreateDatabase(ctx, "govctl")
 		if err != nil {
-			_ = srv.Stop()
+			_ = srv.Close()
 			return nil, nil, fmt.Errorf("%s: embedded PostgreSQL: %w", what, err)
 		}
 		pool, err := pgxpool.New(ctx, u)
 		if err != nil {
-			_ = srv.Stop()
+			_ = srv.Close()
 			return nil, nil, err
 		}
-		return pool, func() { pool.Close(); _ = srv.Stop() }, nil
+		return pool, func() { pool.Close(); _ = srv.Close() }, nil
 	}
 	pool, err := pgxpool.New(ctx, devURL)
 	if err != nil {
