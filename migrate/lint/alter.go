@@ -83,8 +83,11 @@ func (r *reviewer) alterTable(ctx context.Context, fc *fileCtx, a *pg.AlterTable
 			if err := r.sensitiveExisting(ctx, fc, t, col, "SC102", "drops"); err != nil {
 				return err
 			}
-			r.destructive(fc, t, col, "DC102", "DROP COLUMN "+col)
-			r.incompatible(fc, "BI104", t+"."+col, fmt.Sprintf("dropping column %s breaks the running version, which still reads or writes it", col))
+			// A deprecation whose window has passed is the expand/contract sequence of a
+			// drop: the running version stopped using the column when it was deprecated.
+			if !r.destructive(fc, t, col, "DC102", "DROP COLUMN "+col) {
+				r.incompatible(fc, "BI104", t+"."+col, fmt.Sprintf("dropping column %s breaks the running version, which still reads or writes it", col))
+			}
 		case pg.AlterTableType_AT_AlterColumnType:
 			if !exists {
 				continue
@@ -107,6 +110,15 @@ func (r *reviewer) alterTable(ctx context.Context, fc *fileCtx, a *pg.AlterTable
 				r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR111", t+"."+col,
 					fmt.Sprintf("SET NOT NULL on %s scans the whole table under ACCESS EXCLUSIVE: first ADD CONSTRAINT … CHECK (%s IS NOT NULL) NOT VALID, VALIDATE it in a later step, then SET NOT NULL", col, col))
 			}
+		case pg.AlterTableType_AT_DropNotNull:
+			if exists {
+				r.incompatible(fc, "BI109", t+"."+col, fmt.Sprintf("DROP NOT NULL on %s lets the new version write NULLs that the running version may not expect when it reads them", col))
+			}
+		case pg.AlterTableType_AT_ValidateConstraint:
+			if fc.notValid[t+"."+col] && !fc.d.NoTransaction {
+				r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR116", t,
+					fmt.Sprintf("VALIDATE CONSTRAINT %s in the same transaction that added it NOT VALID holds the ADD's lock through the validation scan, which NOT VALID was meant to avoid: validate in a later version (or a -- lsos:no-transaction file)", col))
+			}
 		case pg.AlterTableType_AT_ColumnDefault:
 			if exists && c.Def == nil {
 				r.incompatible(fc, "BI108", t+"."+col, fmt.Sprintf("DROP DEFAULT on %s makes inserts of the running version that rely on the default fail or store NULL", col))
@@ -115,6 +127,9 @@ func (r *reviewer) alterTable(ctx context.Context, fc *fileCtx, a *pg.AlterTable
 			k := c.Def.GetConstraint()
 			if k == nil || !exists {
 				continue
+			}
+			if k.SkipValidation && k.Conname != "" {
+				fc.notValid[t+"."+k.Conname] = true
 			}
 			if err := r.addConstraint(ctx, fc, t, k); err != nil {
 				return err
@@ -146,14 +161,20 @@ func (r *reviewer) addColumn(ctx context.Context, fc *fileCtx, t string, cd *pg.
 	obj := t + "." + cd.Colname
 	notNull, def := cd.IsNotNull, cd.RawDefault
 	generated, identity, fk := cd.Generated != "", cd.Identity != "", false
+	inlineIndex := ""
 	for _, n := range cd.Constraints {
 		k := n.GetConstraint()
 		if k == nil {
 			continue
 		}
 		switch k.Contype {
+		case pg.ConstrType_CONSTR_UNIQUE:
+			inlineIndex = "UNIQUE"
 		case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
 			notNull = true
+			if k.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				inlineIndex = "PRIMARY KEY"
+			}
 		case pg.ConstrType_CONSTR_DEFAULT:
 			def = k.RawExpr
 		case pg.ConstrType_CONSTR_GENERATED:
@@ -193,6 +214,10 @@ func (r *reviewer) addColumn(ctx context.Context, fc *fileCtx, t string, cd *pg.
 	if rewrite != "" {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR107", obj,
 			fmt.Sprintf("ADD COLUMN %s rewrites %s under ACCESS EXCLUSIVE: %s; add the column without it, backfill in batches, then set the default", cd.Colname, t, rewrite))
+	}
+	if inlineIndex != "" {
+		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR117", obj,
+			fmt.Sprintf("ADD COLUMN %s %s builds a unique index on %s under ACCESS EXCLUSIVE: add the column, CREATE UNIQUE INDEX CONCURRENTLY in a -- lsos:no-transaction version, then ADD CONSTRAINT … %s USING INDEX", cd.Colname, inlineIndex, t, inlineIndex))
 	}
 	if fk {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR104", obj,
@@ -294,11 +319,17 @@ func (r *reviewer) addConstraint(ctx context.Context, fc *fileCtx, t string, k *
 				cols = append(cols, s.Sval)
 			}
 		}
-		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR110", t,
-			fmt.Sprintf("ADD CONSTRAINT %s builds its index under ACCESS EXCLUSIVE: CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … USING INDEX", name))
+		what := "CONSTRAINT " + name
 		if name == "" {
+			kind := "UNIQUE"
+			if k.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				kind = "PRIMARY KEY"
+			}
+			what = kind + " (" + strings.Join(cols, ", ") + ")"
 			name = "(unnamed)"
 		}
+		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR110", t,
+			fmt.Sprintf("ADD %s builds its index under ACCESS EXCLUSIVE: CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … USING INDEX", what))
 		return r.indexImpact(ctx, fc, "create", name, t, cols, false)
 	}
 	return nil

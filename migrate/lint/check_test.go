@@ -76,3 +76,20 @@ func TestCustomCheckAndSwitchingBuiltinsOff(t *testing.T) {
 		t.Errorf("a check listed twice must be refused with ErrOptions, got %v", err)
 	}
 }
+
+// TestUnnamedConstraintMessageNamesTheKey: an ADD PRIMARY KEY without a constraint
+// name is described by its key, not by an empty name.
+func TestUnnamedConstraintMessageNamesTheKey(t *testing.T) {
+	rep := reviewCase(t, dirCase{migs: two("CREATE TABLE plain (id bigint NOT NULL, tenant_id bigint NOT NULL REFERENCES tenants (id));",
+		"ALTER TABLE plain ADD PRIMARY KEY (id);")})
+	lr := rep.Findings.ByCheck(governance.CheckLockRisk)
+	for _, f := range lr {
+		if f.Code == CodeConstraintIndexBuild {
+			if !strings.Contains(f.Message, "ADD PRIMARY KEY (id) builds its index") || strings.Contains(f.Message, "CONSTRAINT  ") {
+				t.Fatalf("LR110 message %q must name the key", f.Message)
+			}
+			return
+		}
+	}
+	t.Fatalf("no LR110 for ADD PRIMARY KEY on an existing table: %v", lr)
+}

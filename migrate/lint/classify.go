@@ -15,16 +15,23 @@ type Classifier func(table, column, dataType, comment string) (class governance.
 var (
 	annotationRe  = regexp.MustCompile(`lsos:class=([a-z]+)`)
 	sensitiveRe   = regexp.MustCompile(`(^|_)(email|e_mail|password|passwd|pwd|secret|token|api_key|apikey|ssn|phone|mobile|ip|ip_address|full_name|first_name|last_name|birth|birthdate|dob|address|iban|card)(_|$)`)
-	operationalRe = regexp.MustCompile(`^(id|tenant_id|name|title|plan|status|state|kind|type|url|domain|position|rank|rating|score|label|description|slug|keyword|phrase|locale|country|language|currency|priority|version|action|channel|source|target|checksum|body|note_count)$|_(id|at|on|count|total|date|status|url|name|type|kind|code|rank|score|position|version)$|^(is|has|can)_`)
+	operationalRe = regexp.MustCompile(`^(id|tenant_id|name|title|plan|status|state|kind|type|url|domain|position|rank|rating|score|label|description|slug|keyword|phrase|locale|country|language|currency|priority|version|action|channel|source|target|checksum|body|note_count)$|_(id|at|on|count|total|date|status|url|name|type|kind|code|rank|score|position|version|no|num|number|seq)$|^seq(_|$)|^(is|has|can)_`)
 )
 
 // DefaultClassifier is the review's classifier when none is given: package classify's
-// static decision (policy classes, annotations, name, type and table rules; no value
-// sampling, as a migration's new column has no values yet).
+// static decision (policy classes, annotations, name, type and table rules), then, for
+// a column it leaves to value sampling, the review's name rules ([NameRules]): a
+// migration's new column has no values to sample yet, and a column named title, label
+// or seq_no is operational by its name. Free-form columns (notes, payload, data) stay
+// unclassified, so a person decides.
 func DefaultClassifier(p *governance.Policy) Classifier {
+	names := NameRules(p)
 	return func(table, column, dataType, comment string) (governance.Class, bool) {
 		c, _, _, settled := classify.ClassifyColumn(p, table, column, dataType, comment)
-		return c, settled
+		if settled {
+			return c, true
+		}
+		return names(table, column, dataType, comment)
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	CodeDropTable     = "DC101" // DROP TABLE without an elapsed deprecation window
 	CodeDropColumn    = "DC102" // DROP COLUMN without an elapsed deprecation window
 	CodeTruncate      = "DC103" // TRUNCATE
+	CodeDropDatabase  = "DC104" // DROP DATABASE
 	CodeBIRenameTbl   = "BI101" // a rename of a table the running version uses
 	CodeBIRenameCol   = "BI102" // a rename of a column the running version uses
 	CodeBIDropTable   = "BI103" // DROP TABLE while the running version may read it
@@ -33,6 +34,7 @@ const (
 	CodeBITypeChange  = "BI106" // a column type change
 	CodeBISetNotNull  = "BI107" // SET NOT NULL on an existing column
 	CodeBIDropDefault = "BI108" // DROP DEFAULT on an existing column
+	CodeBIDropNotNull = "BI109" // DROP NOT NULL on an existing column
 
 	// lock-risk
 	CodeIndexNotConcurrent     = "LR101" // CREATE INDEX on an existing table without CONCURRENTLY
@@ -46,6 +48,12 @@ const (
 	CodeDetachNotConcurrent    = "LR109" // DETACH PARTITION without CONCURRENTLY
 	CodeConstraintIndexBuild   = "LR110" // ADD PRIMARY KEY / UNIQUE builds an index under lock
 	CodeSetNotNullScan         = "LR111" // SET NOT NULL scans under ACCESS EXCLUSIVE
+	CodeReindexNotConcurrent   = "LR112" // REINDEX without CONCURRENTLY
+	CodeCluster                = "LR113" // CLUSTER rewrites the table under ACCESS EXCLUSIVE
+	CodeVacuumFull             = "LR114" // VACUUM FULL rewrites the table under ACCESS EXCLUSIVE
+	CodeDomainConstraint       = "LR115" // ALTER DOMAIN … ADD CONSTRAINT without NOT VALID
+	CodeValidateInSameTx       = "LR116" // NOT VALID then VALIDATE in one transaction
+	CodeAddColumnUnique        = "LR117" // ADD COLUMN … UNIQUE / PRIMARY KEY inline
 
 	// index-impact
 	CodeIndexCreated        = "II101" // an index created on an existing table, with its size
@@ -98,6 +106,14 @@ var catalogue = []Code{
 	{CodeDropTable, governance.CheckDestructiveChange, "DROP TABLE without an elapsed deprecation window", "ship -- lsos:deprecates <table> in an earlier version and drop after the policy's deprecation window"},
 	{CodeDropColumn, governance.CheckDestructiveChange, "DROP COLUMN without an elapsed deprecation window", "ship -- lsos:deprecates <table>.<column> in an earlier version and drop after the policy's deprecation window"},
 	{CodeTruncate, governance.CheckDestructiveChange, "TRUNCATE deletes every row", "archive the data first (policy §6-7), then allow it with -- lsos:allow destructive-change reason=\"…\""},
+	{CodeDropDatabase, governance.CheckDestructiveChange, "DROP DATABASE destroys a whole database", "never drop databases from an application migration; do it by hand, with a backup, outside the directory"},
+	{CodeBIDropNotNull, governance.CheckBackwardIncompatible, "DROP NOT NULL lets the new version write NULLs the running version may not expect", "ship code that tolerates NULL first (phase=expand), then drop NOT NULL (phase=contract)"},
+	{CodeReindexNotConcurrent, governance.CheckLockRisk, "REINDEX without CONCURRENTLY blocks writes for the whole rebuild", "REINDEX … CONCURRENTLY in a version of its own with -- lsos:no-transaction"},
+	{CodeCluster, governance.CheckLockRisk, "CLUSTER rewrites the table under ACCESS EXCLUSIVE", "reorder online with pg_repack (or pg_squeeze), outside the migration"},
+	{CodeVacuumFull, governance.CheckLockRisk, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE", "reclaim space online with pg_repack (or pg_squeeze); plain VACUUM takes no blocking lock"},
+	{CodeDomainConstraint, governance.CheckLockRisk, "ALTER DOMAIN … ADD CONSTRAINT checks every using column under lock", "ADD CONSTRAINT … NOT VALID, then ALTER DOMAIN … VALIDATE CONSTRAINT in a later version"},
+	{CodeValidateInSameTx, governance.CheckLockRisk, "NOT VALID then VALIDATE in one transaction keeps the ADD's lock through the scan", "VALIDATE CONSTRAINT in a later version, or in a -- lsos:no-transaction file"},
+	{CodeAddColumnUnique, governance.CheckLockRisk, "ADD COLUMN … UNIQUE / PRIMARY KEY builds an index under ACCESS EXCLUSIVE", "add the column, CREATE UNIQUE INDEX CONCURRENTLY (no-transaction version), then ADD CONSTRAINT … USING INDEX"},
 	{CodeBIRenameTbl, governance.CheckBackwardIncompatible, "a table the running version uses is renamed", "expand/contract: add the new table or a view under the new name, switch the code behind a flag, remove the old name later"},
 	{CodeBIRenameCol, governance.CheckBackwardIncompatible, "a column the running version uses is renamed", "expand/contract: add the new column, backfill, switch the code behind a flag, drop the old column after the deprecation window"},
 	{CodeBIDropTable, governance.CheckBackwardIncompatible, "a table the running version may read is dropped", "deprecate it first (-- lsos:deprecates); the drop passes once the deprecation window has elapsed"},

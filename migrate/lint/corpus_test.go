@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -83,7 +84,7 @@ var corpus = []corpusCase{
 		want: []want{w(1, "LR104", "public.projects.account_id"), w(1, "TI104", "public.projects.(account_id)"), w(1, "II103", "public.projects.(account_id)")}},
 	{name: "check-without-not-valid", dir: dirCase{migs: one("ALTER TABLE projects ADD CONSTRAINT projects_title_len CHECK (length(title) < 200);")},
 		want: []want{w(1, "LR105", "public.projects")}},
-	{name: "check-not-valid", dir: dirCase{migs: one("ALTER TABLE projects ADD CONSTRAINT projects_title_len CHECK (length(title) < 200) NOT VALID;\nALTER TABLE projects VALIDATE CONSTRAINT projects_title_len;")},
+	{name: "check-not-valid", dir: dirCase{migs: one("ALTER TABLE projects ADD CONSTRAINT projects_title_len CHECK (length(title) < 200) NOT VALID;")},
 		negative: []string{governance.CheckLockRisk}},
 	{name: "type-change-rewrite", dir: dirCase{migs: one("ALTER TABLE projects ALTER COLUMN budget TYPE integer;")},
 		want: []want{w(1, "LR106", "public.projects.budget"), w(1, "BI106", "public.projects.budget")}},
@@ -121,9 +122,10 @@ var corpus = []corpusCase{
 	// backward-incompatible
 	{name: "set-not-null", dir: dirCase{migs: one("ALTER TABLE projects ALTER COLUMN legacy_code SET NOT NULL;")},
 		want: []want{w(1, "BI107", "public.projects.legacy_code"), w(1, "LR111", "public.projects.legacy_code")}},
-	{name: "set-not-null-after-validated-check", dir: dirCase{migs: two(
-		"UPDATE projects SET legacy_code = 'none' WHERE legacy_code IS NULL;\nALTER TABLE projects ADD CONSTRAINT projects_legacy_nn CHECK (legacy_code IS NOT NULL) NOT VALID;\nALTER TABLE projects VALIDATE CONSTRAINT projects_legacy_nn;",
-		"ALTER TABLE projects ALTER COLUMN legacy_code SET NOT NULL;")},
+	{name: "set-not-null-after-validated-check", dir: dirCase{migs: []mig{
+		{version: prevVersion, name: "prev", up: "UPDATE projects SET legacy_code = 'none' WHERE legacy_code IS NULL;\nALTER TABLE projects ADD CONSTRAINT projects_legacy_nn CHECK (legacy_code IS NOT NULL) NOT VALID;"},
+		{version: "20260215000000", name: "validate", up: "ALTER TABLE projects VALIDATE CONSTRAINT projects_legacy_nn;"},
+		{version: caseVersion, name: "change", up: "ALTER TABLE projects ALTER COLUMN legacy_code SET NOT NULL;"}}},
 		negative: []string{governance.CheckBackwardIncompatible, governance.CheckLockRisk}},
 	{name: "rename-column", dir: dirCase{migs: one("ALTER TABLE projects RENAME COLUMN title TO name;")},
 		want: []want{w(1, "BI102", "public.projects.title")}},
@@ -243,6 +245,59 @@ var corpus = []corpusCase{
 		policy: func(p *governance.Policy) { p.Tenant.GlobalKeys = []string{"projects.slug"} }},
 		want: []want{w(4, "II101", "public.projects")}, negative: []string{governance.CheckAtlasDataDepend}},
 
+	// lock-safety rules of Squawk and strong_migrations (issue 16)
+	{name: "reindex-table", dir: dirCase{migs: one("REINDEX TABLE projects;")},
+		want: []want{w(1, "LR112", "public.projects")}},
+	{name: "reindex-index", dir: dirCase{migs: one("REINDEX INDEX projects_created_idx;")},
+		want: []want{w(1, "LR112", "public.projects_created_idx")}},
+	{name: "reindex-schema", dir: dirCase{migs: one("REINDEX SCHEMA public;")},
+		want: []want{w(1, "LR112", "public")}},
+	{name: "reindex-concurrently", dir: dirCase{migs: one("-- lsos:no-transaction\nREINDEX TABLE CONCURRENTLY projects;")},
+		negative: []string{governance.CheckLockRisk, governance.CheckInvalidMigration}},
+	{name: "cluster", dir: dirCase{migs: one("CLUSTER projects USING projects_created_idx;")},
+		want: []want{w(1, "LR113", "public.projects")}},
+	{name: "cluster-on-marks-only", dir: dirCase{migs: one("ALTER TABLE projects CLUSTER ON projects_created_idx;")},
+		negative: []string{governance.CheckLockRisk}},
+	{name: "vacuum-full", dir: dirCase{migs: one("-- lsos:no-transaction\nVACUUM FULL projects;")},
+		want: []want{w(2, "LR114", "public.projects")}},
+	{name: "vacuum-analyze", dir: dirCase{migs: one("-- lsos:no-transaction\nVACUUM (ANALYZE) projects;")},
+		negative: []string{governance.CheckLockRisk, governance.CheckInvalidMigration}},
+	{name: "vacuum-in-transaction", dir: dirCase{migs: one("VACUUM projects;")},
+		want: []want{w(1, "IM102", caseVersion)}},
+	{name: "drop-not-null", dir: dirCase{migs: one("ALTER TABLE projects ALTER COLUMN title DROP NOT NULL;")},
+		want: []want{w(1, "BI109", "public.projects.title")}},
+	{name: "drop-not-null-as-contract", dir: dirCase{migs: two("-- lsos:breaking flag=nullable_title phase=expand\nSELECT 1;",
+		"-- lsos:breaking flag=nullable_title phase=contract\nALTER TABLE projects ALTER COLUMN title DROP NOT NULL;")},
+		negative: []string{governance.CheckBackwardIncompatible}},
+	{name: "drop-database", dir: dirCase{migs: one("-- lsos:no-transaction\nDROP DATABASE IF EXISTS lsos_corpus_never_created;")},
+		want: []want{w(2, "DC104", "lsos_corpus_never_created")}},
+	{name: "drop-database-in-transaction", dir: dirCase{migs: one("DROP DATABASE IF EXISTS lsos_corpus_never_created;")},
+		want: []want{w(1, "DC104", "lsos_corpus_never_created"), w(1, "IM102", caseVersion)}},
+	{name: "domain-constraint", dir: dirCase{migs: two("CREATE DOMAIN short_text AS text;",
+		"ALTER DOMAIN short_text ADD CONSTRAINT short_text_len CHECK (length(VALUE) < 200);")},
+		want: []want{w(1, "LR115", "public.short_text")}},
+	{name: "domain-constraint-not-valid", dir: dirCase{migs: two("CREATE DOMAIN short_text AS text;",
+		"ALTER DOMAIN short_text ADD CONSTRAINT short_text_len CHECK (length(VALUE) < 200) NOT VALID;")},
+		negative: []string{governance.CheckLockRisk}},
+	{name: "validate-in-same-transaction", dir: dirCase{migs: one("ALTER TABLE projects ADD CONSTRAINT title_len CHECK (length(title) < 500) NOT VALID;\nALTER TABLE projects VALIDATE CONSTRAINT title_len;")},
+		want: []want{w(2, "LR116", "public.projects")}},
+	{name: "validate-in-no-transaction-file", dir: dirCase{migs: one("-- lsos:no-transaction\nALTER TABLE projects ADD CONSTRAINT title_len CHECK (length(title) < 500) NOT VALID;\nALTER TABLE projects VALIDATE CONSTRAINT title_len;")},
+		negative: []string{governance.CheckLockRisk}},
+	{name: "validate-in-later-version", dir: dirCase{migs: two("ALTER TABLE projects ADD CONSTRAINT title_len CHECK (length(title) < 500) NOT VALID;",
+		"ALTER TABLE projects VALIDATE CONSTRAINT title_len;")},
+		negative: []string{governance.CheckLockRisk}},
+	{name: "add-column-unique-inline", dir: dirCase{migs: one("ALTER TABLE projects ADD COLUMN slug text UNIQUE;\nCOMMENT ON COLUMN projects.slug IS 'lsos:class=operational';"),
+		policy: func(p *governance.Policy) { p.Tenant.GlobalKeys = []string{"projects.slug"} }},
+		want: []want{w(1, "LR117", "public.projects.slug")}},
+	{name: "drop-column-after-window-without-flag", dir: dirCase{migs: []mig{
+		{version: "20260401000000", name: "deprecate", up: "-- lsos:deprecates projects.legacy_code\nSELECT 1;"},
+		{version: "20260525000000", name: "drop", up: "ALTER TABLE projects DROP COLUMN legacy_code;"}}},
+		negative: []string{governance.CheckDestructiveChange, governance.CheckBackwardIncompatible}},
+	{name: "drop-table-after-window-without-flag", dir: dirCase{migs: []mig{
+		{version: "20260401000000", name: "deprecate", up: "-- lsos:deprecates accounts\nSELECT 1;"},
+		{version: "20260525000000", name: "drop", up: "DROP TABLE accounts;"}}},
+		negative: []string{governance.CheckDestructiveChange, governance.CheckBackwardIncompatible}},
+
 	// suppression
 	{name: "allow-with-reason", dir: dirCase{migs: one("-- lsos:allow lock-risk reason=\"projects has 40 rows\"\nCREATE INDEX projects_title_idx ON projects (title);")},
 		want: []want{w(2, "II101", "public.projects")}},
@@ -271,6 +326,15 @@ func TestCorpus(t *testing.T) {
 	}
 	var mu sync.Mutex
 	tp, fp, fn := 0, 0, 0
+	// Per check: true positives, false positives, false negatives.
+	byCheck := map[string]*[3]int{}
+	count := func(key string, k int) {
+		check := strings.Fields(key)[1]
+		if byCheck[check] == nil {
+			byCheck[check] = &[3]int{}
+		}
+		byCheck[check][k]++
+	}
 	positive, negative := map[string]int{}, map[string]int{}
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range corpus {
@@ -299,14 +363,17 @@ func TestCorpus(t *testing.T) {
 				for k := range got {
 					if exp[k] {
 						tp++
+						count(k, 0)
 					} else {
 						fp++
+						count(k, 1)
 						t.Errorf("unexpected finding %s", k)
 					}
 				}
 				for k := range exp {
 					if !got[k] {
 						fn++
+						count(k, 2)
 						t.Errorf("missing finding %s", k)
 					}
 				}
@@ -328,6 +395,12 @@ func TestCorpus(t *testing.T) {
 	t.Logf("corpus: %d cases, %d expected findings, tp=%d fp=%d fn=%d precision=%.1f%% recall=%.1f%%",
 		len(corpus), tp+fn, tp, fp, fn, 100*precision, 100*recall)
 	fmt.Printf("review corpus: %d cases precision=%.1f%% recall=%.1f%%\n", len(corpus), 100*precision, 100*recall)
+	checks := slices.Sorted(maps.Keys(byCheck))
+	for _, c := range checks {
+		n := byCheck[c]
+		fmt.Printf("  %-22s tp=%-3d fp=%-2d fn=%-2d precision=%5.1f%% recall=%5.1f%% negative cases=%d\n", c, n[0], n[1], n[2],
+			100*float64(n[0])/float64(max(n[0]+n[1], 1)), 100*float64(n[0])/float64(max(n[0]+n[2], 1)), negative[c])
+	}
 	if precision != 1 || recall != 1 {
 		t.Errorf("precision %.3f recall %.3f, want 1 and 1", precision, recall)
 	}

@@ -56,7 +56,8 @@
 //
 //   - missing-rollback (MR101 no .down.sql, MR102 empty) and checksum-mismatch (CS101
 //     edited, CS102 not in atlas.sum, CS103 file missing, CS104 no atlas.sum).
-//   - destructive-change: DROP TABLE (DC101), DROP COLUMN (DC102), TRUNCATE (DC103).
+//   - destructive-change: DROP TABLE (DC101), DROP COLUMN (DC102), TRUNCATE (DC103),
+//     DROP DATABASE (DC104).
 //     A drop is accepted once an earlier version declared `-- lsos:deprecates t[.c]`
 //     at least the policy's deprecation window before now. Without a target the window
 //     runs from that version's timestamp (the finding says so); with [Options.Target]
@@ -65,16 +66,25 @@
 //     not applied there yet allows no drop. The finding says when the drop becomes allowed.
 //   - backward-incompatible: rename of a table/column (BI101/BI102), drop (BI103/BI104),
 //     ADD COLUMN NOT NULL without default (BI105), a narrowing or rewriting type change
-//     (BI106), SET NOT NULL without a validated CHECK (BI107), DROP DEFAULT (BI108).
-//     Accepted in a version that declares `-- lsos:breaking flag=F phase=contract` when an
-//     earlier version declares `phase=expand` for F; [Report.Flags] lists F.
+//     (BI106), SET NOT NULL without a validated CHECK (BI107), DROP DEFAULT (BI108),
+//     DROP NOT NULL (BI109). Accepted in a version that declares
+//     `-- lsos:breaking flag=F phase=contract` when an earlier version declares
+//     `phase=expand` for F; [Report.Flags] lists F. A drop whose deprecation window has
+//     passed is accepted too: the deprecation is the expand/contract sequence of a drop.
 //   - lock-risk: index create/drop without CONCURRENTLY on an existing table (LR101,
 //     LR102), CONCURRENTLY in a transactional file (LR103), FK/CHECK without NOT VALID
 //     (LR104, LR105), table rewrites (LR106 type change, LR107 volatile default or
 //     serial/identity/stored column), ACCESS EXCLUSIVE without lock_timeout (LR108; the
 //     `lock_timeout` directive, SET lock_timeout or the policy default satisfy it), DETACH
 //     PARTITION without CONCURRENTLY (LR109), UNIQUE/PRIMARY KEY built in place (LR110),
-//     SET NOT NULL's full scan (LR111).
+//     SET NOT NULL's full scan (LR111), REINDEX without CONCURRENTLY on a table, index,
+//     schema or database (LR112), CLUSTER (LR113) and VACUUM FULL (LR114) rewrites
+//     (pg_repack does it online), ALTER DOMAIN … ADD CONSTRAINT without NOT VALID
+//     (LR115), ADD CONSTRAINT … NOT VALID validated in the same transaction (LR116),
+//     ADD COLUMN … UNIQUE or PRIMARY KEY inline on an existing table (LR117). The safe
+//     spellings — CONCURRENTLY in a no-transaction version, NOT VALID then VALIDATE in a
+//     later version, CREATE UNIQUE INDEX CONCURRENTLY then ADD CONSTRAINT … USING INDEX —
+//     are not flagged (corpus cases prove each).
 //   - index-impact (info): every index added or dropped on an existing table with the
 //     table's rows and size from pg_class (of [Options.Stats], e.g. the target) and an
 //     estimated index size and build time (II101, II102); an FK without an index

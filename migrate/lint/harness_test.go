@@ -129,10 +129,9 @@ func reviewCase(t testing.TB, c dirCase) *Report {
 		c.policy(p)
 	}
 	db := pgtest.DB(t, "", nil)
-	// The corpus pins the small name-rule classifier so that its expectations do not move
-	// with package classify's rules; TestDefaultClassifierUsesClassify covers the default.
+	// The corpus runs with the default classifier, the one Review and govctl use.
 	rep, err := Review(context.Background(), db, buildDir(t, c), Options{
-		Policy: p, Since: baseVersion, Now: func() time.Time { return corpusNow }, Classifier: NameRules(p)})
+		Policy: p, Since: baseVersion, Now: func() time.Time { return corpusNow }})
 	if err != nil {
 		t.Fatalf("review: %v", err)
 	}

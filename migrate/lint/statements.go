@@ -21,6 +21,7 @@ type fileCtx struct {
 	d           *migrate.Directives
 	pre         map[string]bool // tables that existed before the file
 	created     map[string]bool // tables created by the file
+	notValid    map[string]bool // "schema.table.constraint" added NOT VALID by the file
 	lockTimeout bool            // a lock_timeout bounds the file's statements
 	cur         int             // statement being reviewed
 	line        int
@@ -32,7 +33,7 @@ func (fc *fileCtx) existing(table string) bool { return fc.pre[table] && !fc.cre
 // reviewFile replays file i on the dev database, reviewing each statement.
 func (r *reviewer) reviewFile(ctx context.Context, i int) error {
 	f := &r.dir.Files[i]
-	fc := &fileCtx{idx: i, f: f, d: r.dirs[i], created: map[string]bool{}}
+	fc := &fileCtx{idx: i, f: f, d: r.dirs[i], created: map[string]bool{}, notValid: map[string]bool{}}
 	fc.lockTimeout = fc.d.LockTimeout > 0 || r.p.Migrations.LockTimeout > 0
 	var err error
 	t0 := time.Now()
@@ -190,8 +191,60 @@ func (r *reviewer) statement(ctx context.Context, fc *fileCtx, s stmt) error {
 		}
 	case n.GetCommentStmt() != nil:
 		return r.comment(ctx, fc, n.GetCommentStmt())
+	case n.GetReindexStmt() != nil:
+		r.reindex(fc, n.GetReindexStmt())
+	case n.GetClusterStmt() != nil:
+		obj := qname(n.GetClusterStmt().Relation)
+		r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR113", obj,
+			"CLUSTER rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes for the whole rewrite: use pg_repack (or pg_squeeze) online, outside the migration")
+	case n.GetVacuumStmt() != nil:
+		if v := n.GetVacuumStmt(); v.IsVacuumcmd && hasOption(v.Options, "full") {
+			obj := ""
+			for _, rel := range v.Rels {
+				if vr := rel.GetVacuumRelation(); vr != nil && obj == "" {
+					obj = qname(vr.Relation)
+				}
+			}
+			r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR114", obj,
+				"VACUUM FULL rewrites the table under ACCESS EXCLUSIVE, blocking reads and writes: use pg_repack (or pg_squeeze) online; a plain VACUUM needs no lock")
+		}
+	case n.GetDropdbStmt() != nil:
+		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, "DC104", n.GetDropdbStmt().Dbname,
+			"DROP DATABASE destroys a whole database and cannot be rolled back: a migration of the application's schema must not drop databases")
+	case n.GetAlterDomainStmt() != nil:
+		if d := n.GetAlterDomainStmt(); d.Subtype == "C" {
+			if k := d.Def.GetConstraint(); k != nil && !k.SkipValidation {
+				r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR115", nameList(d.TypeName),
+					fmt.Sprintf("ALTER DOMAIN %s ADD CONSTRAINT checks every column of the domain in every table under lock: add it NOT VALID, then ALTER DOMAIN … VALIDATE CONSTRAINT in a later version", nameList(d.TypeName)))
+			}
+		}
 	}
 	return nil
+}
+
+// reindex reports REINDEX without CONCURRENTLY: it blocks writes to the table (and, for
+// an index, reads that would use it) for the whole rebuild.
+func (r *reviewer) reindex(fc *fileCtx, s *pg.ReindexStmt) {
+	if hasOption(s.Params, "concurrently") {
+		return
+	}
+	kind := strings.TrimPrefix(s.Kind.String(), "REINDEX_OBJECT_")
+	obj := s.Name
+	if s.Relation != nil {
+		obj = qname(s.Relation)
+	}
+	r.add(fc.f, fc.cur, fc.line, governance.CheckLockRisk, "LR112", obj,
+		fmt.Sprintf("REINDEX %s %s without CONCURRENTLY blocks writes (and reads through the index) for the whole rebuild: use REINDEX %s CONCURRENTLY in a -- lsos:no-transaction version", kind, obj, kind))
+}
+
+// hasOption reports whether a DefElem list (VACUUM, REINDEX options) holds name.
+func hasOption(params []*pg.Node, name string) bool {
+	for _, p := range params {
+		if d := p.GetDefElem(); d != nil && d.Defname == name {
+			return true
+		}
+	}
+	return false
 }
 
 func zeroSetting(args []*pg.Node) bool {
@@ -370,8 +423,9 @@ func (r *reviewer) drop(ctx context.Context, fc *fileCtx, d *pg.DropStmt) error 
 				continue
 			}
 			r.markRetention(fc, t)
-			r.destructive(fc, t, "", "DC101", "DROP TABLE "+t)
-			r.incompatible(fc, "BI103", t, "DROP TABLE removes a table the running version may still read")
+			if !r.destructive(fc, t, "", "DC101", "DROP TABLE "+t) {
+				r.incompatible(fc, "BI103", t, "DROP TABLE removes a table the running version may still read")
+			}
 			r.accessExclusive(fc, t, "DROP TABLE")
 		}
 	case pg.ObjectType_OBJECT_INDEX:
@@ -407,7 +461,10 @@ func (r *reviewer) drop(ctx context.Context, fc *fileCtx, d *pg.DropStmt) error 
 }
 
 // destructive checks a drop against the deprecations of earlier versions.
-func (r *reviewer) destructive(fc *fileCtx, table, column, code, what string) {
+//
+// It reports whether the drop is accepted: an earlier version deprecated the object and
+// the deprecation window has passed.
+func (r *reviewer) destructive(fc *fileCtx, table, column, code, what string) bool {
 	obj := table
 	if column != "" {
 		obj += "." + column
@@ -436,7 +493,7 @@ func (r *reviewer) destructive(fc *fileCtx, table, column, code, what string) {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
 			fmt.Sprintf("%s destroys data that no earlier version deprecates: first ship -- lsos:deprecates %s in its own version; the drop is allowed %s after %s",
 				what, ref, window, from))
-		return
+		return false
 	}
 	if r.applied == nil {
 		allowed := depFile.Time.Add(window)
@@ -444,21 +501,24 @@ func (r *reviewer) destructive(fc *fileCtx, table, column, code, what string) {
 			r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
 				fmt.Sprintf("%s: deprecated by %s on %s, but the %s deprecation window has not passed; the drop is allowed from %s (window measured from the version timestamp; review against the target database to measure from when it was applied there)",
 					what, depFile.Version, depFile.Time.Format(time.RFC3339), window, allowed.UTC().Format(time.RFC3339)))
+			return false
 		}
-		return
+		return true
 	}
 	at, ok := r.applied[depFile.Version]
 	if !ok {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
 			fmt.Sprintf("%s: deprecated by %s, which is not applied on the target yet, so the drop is not allowed yet: deploy %s first; the drop is allowed %s after it is applied there",
 				what, depFile.Version, depFile.Version, window))
-		return
+		return false
 	}
 	if allowed := at.Add(window); now.Before(allowed) {
 		r.add(fc.f, fc.cur, fc.line, governance.CheckDestructiveChange, code, obj,
 			fmt.Sprintf("%s: deprecated by %s, applied on the target on %s, but the %s deprecation window has not passed; the drop is allowed from %s (window measured from when it was applied on the target)",
 				what, depFile.Version, at.UTC().Format(time.RFC3339), window, allowed.UTC().Format(time.RFC3339)))
+		return false
 	}
+	return true
 }
 
 // incompatible records a change the previous application version cannot live with,
