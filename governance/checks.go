@@ -1,6 +1,6 @@
 package governance
 
-// Check names are a stable contract (DESIGN.md): extend the list, never rename.
+// Check names are a stable contract (docs/DESIGN.md): extend the list, never rename.
 const (
 	// Migration review.
 	CheckMissingRollback      = "missing-rollback"

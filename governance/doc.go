@@ -3,7 +3,7 @@
 //
 // # The policy
 //
-// [Default] returns the seed policy (MIGRATION_AND_DATA_GOVERNANCE.md) exactly: the four
+// [Default] returns the seed policy (docs/MIGRATION_AND_DATA_GOVERNANCE.md) exactly: the four
 // data classes of §5, the retention floors of §6, the deprecation window for destructive
 // drops of §2, the approval rules of §10, and the tenant column and root table that
 // tenant isolation is checked against. [Load] and [Parse] read a YAML or JSON policy file

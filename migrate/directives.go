@@ -17,7 +17,7 @@ import (
 const directivePrefix = "-- lsos:"
 
 // Directives are the settings a migration file declares in "-- lsos:" comment lines
-// (DESIGN.md spells each one). They belong in the file's leading comment block, before
+// (docs/DESIGN.md spells each one). They belong in the file's leading comment block, before
 // the first statement:
 //
 //	-- lsos:no-transaction

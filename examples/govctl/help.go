@@ -45,7 +45,7 @@ func nowFlag(what string) helpFlag {
 	return helpFlag{"now", "T", what + ", RFC3339 (default: the current time)"}
 }
 
-// helpEntries is the help table: every command and subcommand of DESIGN.md's govctl contract.
+// helpEntries is the help table: every command and subcommand of docs/DESIGN.md's govctl contract.
 var helpEntries = []helpEntry{
 	{command: "policy", sub: "show", usage: "govctl [--policy FILE] [--format text|json] policy show",
 		desc:     "Print the effective policy: the built-in seed policy, or --policy FILE merged over it. Text output is YAML; --format json prints JSON. Use it to see what every other command will enforce.",

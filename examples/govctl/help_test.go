@@ -15,7 +15,7 @@ import (
 	"testing"
 )
 
-// designCommands is the govctl command list of DESIGN.md ("Contracts other tools rely on").
+// designCommands is the govctl command list of docs/DESIGN.md ("Contracts other tools rely on").
 var designCommands = []string{
 	"policy show", "policy validate",
 	"migrate new", "migrate hash", "migrate plan", "migrate lint", "migrate drift", "migrate up",

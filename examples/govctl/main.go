@@ -26,7 +26,7 @@ import (
 	"github.com/lsos/lsosgov/governance"
 )
 
-// Exit codes (DESIGN.md contract).
+// Exit codes (docs/DESIGN.md contract).
 const (
 	exitOK       = 0
 	exitFindings = 1

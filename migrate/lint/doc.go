@@ -140,7 +140,7 @@
 //
 // # Reports
 //
-// [Report.WriteJSON] writes {"findings":[…]} (DESIGN.md) plus approvals, flags,
+// [Report.WriteJSON] writes {"findings":[…]} (docs/DESIGN.md) plus approvals, flags,
 // index_impact, suppressed and atlas; [Report.WriteText] one line per finding;
 // [Report.WriteMarkdown] a pull-request comment with the index impact table and the
 // approvals required.
