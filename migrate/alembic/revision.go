@@ -53,6 +53,8 @@ func (r *Revision) IsBase() bool { return len(r.DownRevisions) == 0 }
 type Func struct {
 	Line    int // the `def` line
 	EndLine int // the last line of its body
+
+	scopeEnd int // the line before the next top-level statement: comments up to it belong here
 	// Empty: the body holds nothing but a docstring, comments, `pass` or `...`.
 	Empty bool
 	// RaisesOnly: every statement of the body is a `raise` (an irreversible
@@ -77,6 +79,9 @@ type Directive struct {
 	File  string
 	Line  int
 	Scope Scope
+	// Inferred marks a no-transaction directive the file does not write but its
+	// rendered SQL needs (Alembic ran part of the step in an autocommit_block()).
+	Inferred bool
 }
 
 // pyString is a string literal in a function body.
@@ -145,6 +150,9 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 			}
 			continue
 		}
+		if open != nil {
+			open.f.scopeEnd = ll.Line - 1
+		}
 		open = nil
 		t := ll.Toks
 		// Module docstring: the first statement, a lone string.
@@ -185,7 +193,11 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 		seen[key] = t[0].Line
 		v, err := parseLiteral(t[eq+1:])
 		if err != nil {
-			return nil, fail(t[0].Line, "%w: %s: %v", ErrBadValue, key, err)
+			want := "None, a string or a tuple of strings"
+			if key == "revision" {
+				want = "a string literal"
+			}
+			return nil, fail(t[0].Line, "%w: %s must be %s: %v", ErrBadValue, key, want, err)
 		}
 		switch key {
 		case "revision":
@@ -212,6 +224,9 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 			}
 			r.DependsOn, r.DependsLine = ids, t[0].Line
 		}
+	}
+	if open != nil {
+		open.f.scopeEnd = int(^uint(0) >> 1)
 	}
 	if r.ID == "" {
 		return nil, &FileError{File: file, Line: 1, Err: ErrNoRevision}
@@ -250,7 +265,7 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 				f *Func
 				s Scope
 			}{{r.Upgrade, ScopeUp}, {r.Downgrade, ScopeDown}} {
-				if f.f != nil && c.Line > f.f.Line && c.Line <= f.f.EndLine {
+				if f.f != nil && c.Line > f.f.Line && c.Line <= max(f.f.EndLine, f.f.scopeEnd) {
 					scope = f.s
 				}
 			}
@@ -464,6 +479,11 @@ func parseLiteral(t []token) (value, error) {
 	if len(t) == 0 {
 		return value{}, fmt.Errorf("no value after '='")
 	}
+	for _, x := range t {
+		if isOp(x, "=") {
+			return value{}, fmt.Errorf("chained assignment is not supported; assign a literal")
+		}
+	}
 	p := &litParser{t: t}
 	v, err := p.seq(true)
 	if err != nil {
@@ -471,9 +491,6 @@ func parseLiteral(t []token) (value, error) {
 	}
 	if p.i < len(p.t) {
 		x := p.t[p.i]
-		if isOp(x, "=") {
-			return value{}, fmt.Errorf("chained assignment is not supported; assign a literal")
-		}
 		return value{}, fmt.Errorf("only a literal (a string, None, or a tuple/list of strings) is understood; found %s %q after it", x.Kind, x.Raw)
 	}
 	return v, nil

@@ -16,7 +16,9 @@ func cutEnv(kv string) (k, v string, ok bool) { return strings.Cut(kv, "=") }
 
 // environ returns the process environment with cfg.Env (and extra) applied.
 func environ(cfg Config, extra ...string) []string {
-	env := os.Environ()
+	// Alembic imports env.py and the revision files; keep it from writing
+	// __pycache__ directories into the project.
+	env := append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	set := func(kv string) {
 		k, _, _ := cutEnv(kv)
 		for i, e := range env {
