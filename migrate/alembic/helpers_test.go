@@ -1,10 +1,13 @@
 package alembic_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/migrate/alembic"
 )
@@ -98,4 +101,14 @@ func revIDs(rs []*alembic.Revision) []string {
 		out[i] = r.ID
 	}
 	return out
+}
+
+func poolFor(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }

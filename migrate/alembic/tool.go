@@ -178,3 +178,23 @@ func redactURL(s string) string {
 	}
 	return u.String()
 }
+
+// Upgrade runs `alembic upgrade <target>` online against databaseURL ("heads" when
+// target is empty). env.py must read the URL as [Config.URLEnv] and URLArg describe.
+func (p *Project) Upgrade(ctx context.Context, databaseURL, target string) error {
+	if target == "" {
+		target = "heads"
+	}
+	_, err := p.run(ctx, databaseURL, "upgrade", target)
+	return err
+}
+
+// Downgrade runs `alembic downgrade <target>` online against databaseURL ("base"
+// when target is empty).
+func (p *Project) Downgrade(ctx context.Context, databaseURL, target string) error {
+	if target == "" {
+		target = "base"
+	}
+	_, err := p.run(ctx, databaseURL, "downgrade", target)
+	return err
+}
