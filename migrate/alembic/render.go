@@ -76,7 +76,7 @@ func (r *RenderedRevision) File(d Direction) string {
 	return strings.Join(head, "\n") + "\n" + body
 }
 
-// Directives returns the directives that apply to one direction, in file order,
+// DirectivesFor returns the directives that apply to one direction, in file order,
 // with the inferred no-transaction appended when needed.
 func (r *RenderedRevision) DirectivesFor(d Direction) []Directive {
 	scope, noTx, fn := ScopeUp, r.UpNoTransaction, r.Revision.Upgrade

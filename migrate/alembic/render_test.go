@@ -159,3 +159,31 @@ func TestRenderCommandFailure(t *testing.T) {
 		t.Errorf("no alembic.ini: %v", err)
 	}
 }
+
+func TestRenderTwoHeads(t *testing.T) {
+	requireAlembic(t)
+	dir := copySample(t)
+	versions := filepath.Join(dir, "alembic", "versions")
+	os.RemoveAll(versions)
+	os.MkdirAll(versions, 0o755)
+	os.WriteFile(filepath.Join(versions, "a.py"), []byte(rev("a1", "", "", "")), 0o644)
+	os.WriteFile(filepath.Join(versions, "b.py"), []byte(rev("b2", "a1", "", "")), 0o644)
+	os.WriteFile(filepath.Join(versions, "c.py"), []byte(rev("c3", "a1", "", "")), 0o644)
+	p, err := alembic.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rend, err := p.Render(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rend.Down) != 2 {
+		t.Errorf("%d downgrade runs, want one per head", len(rend.Down))
+	}
+	for _, id := range []string{"a1", "b2", "c3"} {
+		rr := rend.Lookup(id)
+		if rr.Up != "CREATE TABLE t_"+id+" (id int);\n\n" || rr.Down != "DROP TABLE t_"+id+";\n\n" {
+			t.Errorf("%s: up %q down %q", id, rr.Up, rr.Down)
+		}
+	}
+}

@@ -30,7 +30,9 @@ type Status struct {
 	// their ancestors), in apply order.
 	Applied []*Revision
 	// Pending are the revisions not applied yet, in apply order: what `alembic
-	// upgrade heads` would run.
+	// upgrade heads` would run. When Unknown is not empty the ancestry of the
+	// unknown revisions cannot be read, so Pending may list revisions the database
+	// already has.
 	Pending []*Revision
 	// Unknown are current revisions the script directory does not have (drift: the
 	// database was migrated by a newer build or from another branch).
