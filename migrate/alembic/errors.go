@@ -146,6 +146,7 @@ type CommandError struct {
 	Args     []string // the command line (database URLs redacted)
 	ExitCode int
 	Stderr   string // the last lines of its standard error
+	Hint     string // what to do, when the failure is a known one
 	Err      error
 }
 
@@ -155,6 +156,9 @@ func (e *CommandError) Error() string {
 		msg += fmt.Sprintf(" (exit status %d)", e.ExitCode)
 	} else if e.Err != nil {
 		msg += ": " + e.Err.Error()
+	}
+	if e.Hint != "" {
+		msg += "; " + e.Hint
 	}
 	if s := strings.TrimSpace(e.Stderr); s != "" {
 		msg += ":\n" + s

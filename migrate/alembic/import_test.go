@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/lsos/lsosgov/govtest"
@@ -19,8 +20,12 @@ func TestImportLoadsAndApplies(t *testing.T) {
 	requireAlembic(t)
 	ctx := context.Background()
 	p := openSample(t)
+	rend, err := p.Render(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "migrations")
-	vs, err := p.Import(ctx, out, alembic.ImportOptions{})
+	vs, err := p.Import(ctx, out, alembic.ImportOptions{Rendering: rend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +99,32 @@ func TestImportLoadsAndApplies(t *testing.T) {
 	// And rolls back.
 	if _, err := m.Down(ctx, "0"); err != nil {
 		t.Errorf("Down: %v", err)
+	}
+
+	// The same directory in memory, for review: it loads from its FS, holds the same
+	// bytes as the files written, and maps its lines back to the revision files.
+	n, err := p.Native(ctx, alembic.ImportOptions{Rendering: rend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fstest.TestFS(n.FS(), "atlas.sum", "20260106000000_index_reviews_by_publication_time.up.sql"); err != nil {
+		t.Errorf("MapFS: %v", err)
+	}
+	mdir, err := migrate.LoadFS(n.FS())
+	if err != nil || len(mdir.Versions) != 7 {
+		t.Fatalf("LoadFS of the native directory: %v", err)
+	}
+	for name, b := range n.Files {
+		disk, _ := os.ReadFile(filepath.Join(out, name))
+		if string(disk) != string(b) {
+			t.Errorf("%s differs between Native and Import", name)
+		}
+	}
+	if file, line, ok := n.Source("20260106000000_index_reviews_by_publication_time.up.sql", 5); !ok || line != 23 || !strings.HasSuffix(file, "7a8b9c0d1e07_reviews_published_index.py") {
+		t.Errorf("Source = %s:%d %v, want …7a8b9c0d1e07_reviews_published_index.py:23", file, line, ok)
+	}
+	if _, _, ok := n.Source("atlas.sum", 1); ok {
+		t.Errorf("Source maps atlas.sum")
 	}
 
 	// The up file of a version carries the revision's directives first.

@@ -131,6 +131,9 @@ func (p *Project) run(ctx context.Context, dbURL string, args ...string) ([]byte
 		return nil, &ToolNotFoundError{Tried: []string{strings.Join(cmdline, " ")}, Path: getenv(env, "PATH")}
 	}
 	ce := &CommandError{Args: shownFull, Stderr: tail(errOut, 30)}
+	if strings.Contains(errOut, "No module named 'psycopg2'") || strings.Contains(errOut, "No module named psycopg2") {
+		ce.Hint = "the PostgreSQL driver psycopg2 is not installed for Alembic's Python (Debian/Ubuntu: apt-get install python3-psycopg2)"
+	}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
