@@ -37,7 +37,8 @@
 // (no downgrade(), or one that is empty, only pass, or only raises, for a revision
 // whose upgrade() does something) and checksum-mismatch (a revision edited after its
 // checksum was recorded in lsos-alembic.sum: see [Project.RecordSum] and
-// [Project.Rehash]). A revision accepts a finding with
+// [Project.Rehash]; [Project.VerifySum] is the start-up check). A revision accepts a
+// finding with
 // `# lsos:allow <check> reason="…"`.
 //
 // # Directives
@@ -77,7 +78,9 @@
 // schema compared with a snapshot taken before its upgrade; a *[RoundTripError]
 // names the revision whose downgrade does not restore it. [Project.Import] writes a
 // native directory (one version per revision, timestamps from Create Date, atlas.sum)
-// that loads with migrate.Load.
+// that loads with migrate.Load; [Project.Native] builds the same in memory
+// ([NativeDir.FS] loads with migrate.LoadFS, [NativeDir.Source] maps its lines back
+// to the revision files), which is how the review reads an Alembic project.
 //
 // The package is pure Go (no cgo): it builds with CGO_ENABLED=0.
 package alembic

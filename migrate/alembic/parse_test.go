@@ -344,6 +344,9 @@ func TestOpenFS(t *testing.T) {
 	if len(p.Revisions) != 7 || p.Dir != "" {
 		t.Errorf("%d revisions, dir %q", len(p.Revisions), p.Dir)
 	}
+	if err := p.VerifySum(); err != nil {
+		t.Errorf("VerifySum of the sample: %v", err)
+	}
 	if err := p.Rehash(); err == nil || !strings.Contains(err.Error(), "on disk") {
 		t.Errorf("Rehash on an fs.FS project: %v", err)
 	}

@@ -162,3 +162,32 @@ func writeFileAtomic(name string, b []byte) error {
 	}
 	return nil
 }
+
+// ErrChecksumMismatch: a revision file differs from its recorded checksum, or a
+// recorded file is gone.
+var ErrChecksumMismatch = errors.New("revision file edited or removed after its checksum was recorded in " + SumFile + "; restore it, or review the change and run Project.Rehash")
+
+// VerifySum checks the revision files against the checksum file, for start-up: a
+// recorded file that was edited or removed is a *[FileError] wrapping
+// [ErrChecksumMismatch] (the first one, in name order). Files not recorded yet and a
+// missing checksum file are not errors here ([Project.Findings] reports them).
+func (p *Project) VerifySum() error {
+	es, err := p.Sum()
+	if err != nil || es == nil {
+		return err
+	}
+	byName := map[string]*Revision{}
+	for _, r := range p.Revisions {
+		byName[r.Name] = r
+	}
+	for _, e := range es {
+		r := byName[e.Name]
+		switch {
+		case r == nil:
+			return &FileError{File: p.show(p.sumPath()), Err: fmt.Errorf("%w: %s", ErrChecksumMismatch, e.Name)}
+		case r.Checksum != e.Hash:
+			return &FileError{File: r.File, Err: ErrChecksumMismatch}
+		}
+	}
+	return nil
+}

@@ -56,6 +56,10 @@ func TestChecksumRecordedOnFirstSight(t *testing.T) {
 		t.Errorf("edited finding: %v", fs[0])
 	}
 
+	if err := p.VerifySum(); !errors.Is(err, alembic.ErrChecksumMismatch) || !strings.Contains(err.Error(), "a.py") {
+		t.Errorf("VerifySum with an edited file: %v", err)
+	}
+
 	// A removed revision is an error too.
 	os.Remove(filepath.Join(dir, "versions", "b.py"))
 	if got := checksumCodes(t, dir); !slices.Equal(got, []string{"checksum-mismatch/CS203/versions/b.py", "checksum-mismatch/CS201/a"}) {
@@ -69,6 +73,9 @@ func TestChecksumRecordedOnFirstSight(t *testing.T) {
 	}
 	if got := checksumCodes(t, dir); len(got) != 0 {
 		t.Errorf("after Rehash: %q", got)
+	}
+	if err := p.VerifySum(); err != nil {
+		t.Errorf("VerifySum after Rehash: %v", err)
 	}
 	es, err := p.Sum()
 	if err != nil || len(es) != 2 || es[0].Name != "versions/a.py" || es[0].Hash != p.Revision("a").Checksum {
