@@ -44,7 +44,7 @@ type NativeDir struct {
 }
 
 // FS returns the directory as a read-only fs.FS.
-func (n *NativeDir) FS() *MapFS { return (*MapFS)(&n.Files) }
+func (n *NativeDir) FS() MapFS { return MapFS(n.Files) }
 
 // Source maps a line of a native file (name as in Files) back to the revision
 // file, as [RenderedRevision.Source] does; ok is false for a name that is not one

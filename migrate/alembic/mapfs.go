@@ -13,17 +13,17 @@ import (
 type MapFS map[string][]byte
 
 var (
-	_ fs.ReadDirFS  = (*MapFS)(nil)
-	_ fs.ReadFileFS = (*MapFS)(nil)
+	_ fs.ReadDirFS  = MapFS(nil)
+	_ fs.ReadFileFS = MapFS(nil)
 )
 
 // Open implements fs.FS.
-func (m *MapFS) Open(name string) (fs.File, error) {
+func (m MapFS) Open(name string) (fs.File, error) {
 	if name == "." {
 		ents, _ := m.ReadDir(".")
 		return &mapDir{ents: ents}, nil
 	}
-	b, ok := (*m)[name]
+	b, ok := m[name]
 	if !ok || !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
@@ -31,8 +31,8 @@ func (m *MapFS) Open(name string) (fs.File, error) {
 }
 
 // ReadFile implements fs.ReadFileFS.
-func (m *MapFS) ReadFile(name string) ([]byte, error) {
-	b, ok := (*m)[name]
+func (m MapFS) ReadFile(name string) ([]byte, error) {
+	b, ok := m[name]
 	if !ok {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
 	}
@@ -40,12 +40,12 @@ func (m *MapFS) ReadFile(name string) ([]byte, error) {
 }
 
 // ReadDir implements fs.ReadDirFS.
-func (m *MapFS) ReadDir(name string) ([]fs.DirEntry, error) {
+func (m MapFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if name != "." {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
 	var out []fs.DirEntry
-	for n, b := range *m {
+	for n, b := range m {
 		out = append(out, fs.FileInfoToDirEntry(mapInfo{name: n, size: int64(len(b))}))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
