@@ -197,7 +197,9 @@ def upgrade():
 
 
 def downgrade():
-    # lsos:maintenance-window
+    """Drop it again.
+    # lsos:allow lock-risk reason="tiny"
+    # lsos:maintenance-window"""
     op.execute("DROP INDEX CONCURRENTLY i")
 # lsos:breaking flag=new_index phase=expand
 `,
@@ -207,8 +209,9 @@ def downgrade():
 				`-- lsos:allow lock-risk reason="the table is empty in every environment"@7/both`,
 				"-- lsos:lock_timeout 5s@13/up",
 				"-- lsos:statement_timeout 1m@15/up",
-				"-- lsos:maintenance-window@19/down",
-				"-- lsos:breaking flag=new_index phase=expand@21/both",
+				`-- lsos:allow lock-risk reason="tiny"@20/down`,
+				"-- lsos:maintenance-window@21/down",
+				"-- lsos:breaking flag=new_index phase=expand@23/both",
 			},
 			upLine: 12, downLineDef: 18,
 		},

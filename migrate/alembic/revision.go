@@ -158,7 +158,9 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 		// Module docstring: the first statement, a lone string.
 		if li == 0 && allStrings(t) {
 			r.Doc = concatStrings(t)
-			docDirectives(r, t[0], file)
+			for _, x := range t {
+				docDirectives(r, x, file, ScopeBoth)
+			}
 			continue
 		}
 		if isName(t, 0, "async") {
@@ -245,6 +247,11 @@ func parseRevision(file, name string, src []byte) (*Revision, error) {
 			continue
 		}
 		f.f.Empty, f.f.RaisesOnly = bodyKind(f.lines)
+		if len(f.lines) > 0 && allStrings(f.lines[0].Toks) {
+			for _, x := range f.lines[0].Toks {
+				docDirectives(r, x, file, in)
+			}
+		}
 		for _, ll := range f.lines {
 			for _, t := range ll.Toks {
 				if t.Kind == tokString {
@@ -302,11 +309,18 @@ func (r *Revision) readDoc() {
 	}
 }
 
-// docDirectives reads "# lsos:" lines written inside the module docstring.
-func docDirectives(r *Revision, t token, file string) {
-	for i, l := range strings.Split(t.Raw, "\n") {
-		if m := directiveRE.FindStringSubmatch(strings.TrimRight(l, "\r\"'")); m != nil {
-			r.Directives = append(r.Directives, Directive{Text: "-- lsos:" + m[1], File: file, Line: t.Line + i, Scope: ScopeBoth})
+// docDirectives reads "# lsos:" lines written inside a docstring (the module's, or
+// upgrade()'s or downgrade()'s with that function's scope).
+func docDirectives(r *Revision, t token, file string, scope Scope) {
+	body := t.Raw[len(t.Prefix):]
+	q := body[:1]
+	if strings.HasPrefix(body, strings.Repeat(q, 3)) {
+		q = strings.Repeat(q, 3)
+	}
+	body = strings.TrimSuffix(strings.TrimPrefix(body, q), q)
+	for i, l := range strings.Split(body, "\n") {
+		if m := directiveRE.FindStringSubmatch(strings.TrimRight(l, "\r")); m != nil {
+			r.Directives = append(r.Directives, Directive{Text: "-- lsos:" + m[1], File: file, Line: t.Line + i, Scope: scope})
 		}
 	}
 }
