@@ -2,6 +2,7 @@ package alembic
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,4 +41,55 @@ func FuzzParseRevision(f *testing.F) {
 			t.Fatalf("parsed without an id")
 		}
 	})
+}
+
+// TestParseRevisionMutations runs the fuzz invariants over deterministic random
+// mutations of the sample revisions (hostile quotes, brackets, backslashes,
+// truncations), so that plain `go test` exercises them too.
+func TestParseRevisionMutations(t *testing.T) {
+	seeds, _ := filepath.Glob(filepath.Join("..", "..", "examples", "lsos-alembic", "alembic", "versions", "*.py"))
+	if len(seeds) == 0 {
+		t.Fatal("no sample revisions")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	junk := []string{"'", `"`, `"""`, "'''", "(", ")", "[", "]", "\\", "\\\n", "\n", "#", "=", ",", "\x00", "\xff", "None", "r'", "f'", "\t", ":"}
+	parsed, failed := 0, 0
+	for i := 0; i < 2000; i++ {
+		b, err := os.ReadFile(seeds[rng.IntN(len(seeds))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		for m := 0; m < 1+rng.IntN(3); m++ {
+			pos := rng.IntN(len(s) + 1)
+			switch rng.IntN(3) {
+			case 0:
+				s = s[:pos] + junk[rng.IntN(len(junk))] + s[pos:]
+			case 1:
+				end := min(len(s), pos+rng.IntN(20))
+				s = s[:pos] + s[end:]
+			default:
+				s = s[:pos]
+			}
+		}
+		r, err := parseRevision("f.py", "versions/f.py", []byte(s))
+		if err != nil {
+			failed++
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.File != "f.py" || fe.Line < 1 {
+				t.Fatalf("error without file and line for %q: %#v", s, err)
+			}
+			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrNoRevision) && !errors.Is(err, ErrBadValue) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			continue
+		}
+		parsed++
+		if r.ID == "" {
+			t.Fatalf("parsed without an id: %q", s)
+		}
+	}
+	if parsed == 0 || failed == 0 {
+		t.Errorf("mutations: %d parsed, %d failed; want both", parsed, failed)
+	}
 }
