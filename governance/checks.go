@@ -45,10 +45,18 @@ func IntegrityChecks() []string {
 
 // KnownCheck reports whether name is a documented check name.
 func KnownCheck(name string) bool {
-	for _, c := range append(append(MigrationChecks(), IntegrityChecks()...), AtlasChecks()...) {
+	for _, c := range append(append(append(MigrationChecks(), IntegrityChecks()...), AtlasChecks()...), AlembicChecks()...) {
 		if c == name {
 			return true
 		}
 	}
 	return false
 }
+
+// CheckAlembicGraph: the revision graph of an Alembic project is broken (more than one
+// head, a dangling down_revision or depends_on, a cycle).
+const CheckAlembicGraph = "alembic-graph"
+
+// AlembicChecks lists the check names only an Alembic project can produce; its
+// revisions are otherwise reviewed with the migration checks.
+func AlembicChecks() []string { return []string{CheckAlembicGraph} }

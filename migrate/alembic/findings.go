@@ -10,7 +10,7 @@ import (
 // CheckGraph is the check name of revision-graph findings (several heads, a dangling
 // down_revision or depends_on, a cycle). It extends the documented set of
 // governance check names.
-const CheckGraph = "alembic-graph"
+const CheckGraph = governance.CheckAlembicGraph
 
 // Finding codes, stable like the native review's.
 const (
