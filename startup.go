@@ -21,6 +21,7 @@ import (
 	"github.com/lsos/lsosgov/integrity"
 	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/migrate"
+	"github.com/lsos/lsosgov/migrate/alembic"
 )
 
 // Defaults for [StartupConfig].
@@ -126,6 +127,15 @@ type StartupConfig struct {
 	// Dir is an already loaded directory (migrate.Load / migrate.LoadFS), for callers that
 	// load it once.
 	Dir *migrate.Dir
+	// Alembic is the Alembic project that manages the database (alembic.Open or
+	// alembic.OpenFS), instead of FS or Dir: for a Go service sharing a database whose
+	// schema history is kept as Alembic revisions. Startup never applies them: it
+	// checks the revision files against lsos-alembic.sum (when the project has one) and
+	// refuses to start unless alembic_version is exactly at the project's head(s)
+	// (ErrPending with the pending revisions, or PhaseHistory for a revision the project
+	// does not know). Apply and FailOnDrift are refused with it; checks and the
+	// classification gate run as usual.
+	Alembic *alembic.Project
 
 	// Policy decides lock and statement timeouts, maintenance windows, check severities
 	// and classes; default governance.Default(). Startup works on a copy in which Schema
@@ -195,8 +205,15 @@ type StartupConfig struct {
 func (c StartupConfig) withDefaults() (StartupConfig, error) {
 	var errs []error
 	switch {
+	case c.Alembic != nil && (c.FS != nil || c.Dir != nil):
+		errs = append(errs, errors.New("set Alembic or FS/Dir, not both: a database has one migration history"))
+	case c.Alembic != nil && c.Apply:
+		errs = append(errs, errors.New("Apply with Alembic: Startup never applies Alembic revisions (run alembic upgrade head in the deployment); leave Apply off"))
+	case c.Alembic != nil && c.FailOnDrift:
+		errs = append(errs, errors.New("FailOnDrift with Alembic is not supported: compare with govctl migrate drift on an imported directory"))
+	case c.Alembic != nil:
 	case c.FS == nil && c.Dir == nil:
-		errs = append(errs, errors.New("set FS (an embed.FS of the migration directory) or Dir"))
+		errs = append(errs, errors.New("set FS (an embed.FS of the migration directory), Dir or Alembic"))
 	case c.FS != nil && c.Dir != nil:
 		errs = append(errs, errors.New("set FS or Dir, not both"))
 	}
@@ -212,8 +229,13 @@ func (c StartupConfig) withDefaults() (StartupConfig, error) {
 	if c.Schema == "" {
 		c.Schema = migrate.DefaultSchema
 	}
-	// The revisions schema is the SDK's: nothing is reported about its tables.
+	// The revisions schema is the SDK's: nothing is reported about its tables; nor about
+	// Alembic's version table in Alembic mode.
 	c.Policy = c.Policy.WithSDKSchema(c.Schema)
+	if c.Alembic != nil {
+		schema, table := c.Alembic.VersionTable()
+		c.Policy = c.Policy.WithSDKTable(schema, table)
+	}
 	if c.LockWait == 0 {
 		c.LockWait = migrate.DefaultLockWait
 	}
@@ -312,6 +334,13 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 	}
 	log := cfg.Logger
 
+	if cfg.Alembic != nil {
+		if err := startupAlembic(ctx, db, cfg, rep); err != nil {
+			return rep, err
+		}
+		return rep, startupGates(ctx, db, cfg, rep)
+	}
+
 	// Phase: directory.
 	t := time.Now()
 	dir := cfg.Dir
@@ -381,6 +410,14 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 		}
 	}
 
+	return rep, startupGates(ctx, db, cfg, rep)
+}
+
+// startupGates runs the selected schema-only integrity checks and the classification
+// gate, under one budget.
+func startupGates(ctx context.Context, db DB, cfg StartupConfig, rep *StartupReport) error {
+	log := cfg.Logger
+	var t time.Time
 	// Phase: checks and classification, under one budget.
 	cctx, cancel := context.WithTimeout(ctx, cfg.CheckTimeout)
 	defer cancel()
@@ -393,12 +430,12 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 			rep.Findings = append(rep.Findings, ir.Findings...)
 		}
 		if err != nil {
-			return rep, &StartupError{Phase: PhaseChecks, Err: err}
+			return &StartupError{Phase: PhaseChecks, Err: err}
 		}
 		if fatal := atLeast(ir.Findings, cfg.FatalSeverity); len(fatal) > 0 {
 			rep.Fatal = append(rep.Fatal, fatal...)
 			log.Error("lsosgov: integrity checks found fatal problems", "findings", len(fatal))
-			return rep, &StartupError{Phase: PhaseChecks, Findings: fatal, Err: ErrFindings}
+			return &StartupError{Phase: PhaseChecks, Findings: fatal, Err: ErrFindings}
 		}
 	}
 	if cfg.Classification.enabled() {
@@ -406,7 +443,7 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 		cat, err := classify.Classify(cctx, db, cfg.Policy, classify.Options{NoSampling: !cfg.Classification.Sample, Logger: cfg.Logger})
 		rep.Phases[PhaseClassify] = time.Since(t)
 		if err != nil {
-			return rep, &StartupError{Phase: PhaseClassify, Err: err}
+			return &StartupError{Phase: PhaseClassify, Err: err}
 		}
 		rep.Columns = len(cat.Columns)
 		fatal := gateFindings(cfg.Policy, cat, cfg.Classification)
@@ -414,12 +451,48 @@ func Startup(ctx context.Context, db DB, cfg StartupConfig) (*StartupReport, err
 		if len(fatal) > 0 {
 			rep.Fatal = append(rep.Fatal, fatal...)
 			log.Error("lsosgov: classification gate failed", "columns", len(fatal))
-			return rep, &StartupError{Phase: PhaseClassify, Findings: fatal, Err: ErrFindings}
+			return &StartupError{Phase: PhaseClassify, Findings: fatal, Err: ErrFindings}
 		}
 	}
 	rep.Findings.Sort()
 	log.Info("lsosgov: startup ok", "versions", rep.Versions, "applied", len(rep.Applied), "findings", len(rep.Findings))
-	return rep, nil
+	return nil
+}
+
+// startupAlembic is the Alembic mode: the revision files against their checksum file
+// (directory phase), then alembic_version against the project's heads (history and
+// pending phases). Nothing is applied.
+func startupAlembic(ctx context.Context, db DB, cfg StartupConfig, rep *StartupReport) error {
+	t := time.Now()
+	p := cfg.Alembic
+	if err := p.VerifySum(); err != nil {
+		return &StartupError{Phase: PhaseDirectory, Err: err}
+	}
+	if err := p.Graph().Err(); err != nil {
+		return &StartupError{Phase: PhaseDirectory, Err: err}
+	}
+	rep.Versions = len(p.Revisions)
+	rep.Phases[PhaseDirectory] = time.Since(t)
+	t = time.Now()
+	actx, cancel := context.WithTimeout(ctx, cfg.ApplyTimeout)
+	defer cancel()
+	err := alembic.RequireHead(actx, db, p)
+	rep.Phases[PhaseHistory] = time.Since(t)
+	var nh *alembic.NotAtHeadError
+	switch {
+	case errors.As(err, &nh) && len(nh.Unknown) > 0:
+		cfg.Logger.Error("lsosgov: the database has Alembic revisions the project does not know", "unknown", nh.Unknown)
+		return &StartupError{Phase: PhaseHistory, Err: err}
+	case errors.As(err, &nh):
+		for _, r := range nh.Pending {
+			rep.Pending = append(rep.Pending, r.ID)
+		}
+		cfg.Logger.Error("lsosgov: the database is behind the Alembic head", "pending", rep.Pending)
+		return &StartupError{Phase: PhasePending, Pending: rep.Pending, Err: fmt.Errorf("%w: %w", ErrPending, err)}
+	case err != nil:
+		return &StartupError{Phase: PhaseHistory, Err: err}
+	}
+	return nil
 }
 
 // startupDrift runs migrate.Drift with a throwaway database created on cfg.DriftDevURL,

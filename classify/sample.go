@@ -73,7 +73,7 @@ func readTables(ctx context.Context, db DB, p *governance.Policy, schemas []stri
 			rows.Close()
 			return nil, &Error{Op: "read catalog", Err: err}
 		}
-		if len(schemas) == 0 && p.IsSDKSchema(t.name.Schema) {
+		if len(schemas) == 0 && p.IsSDKTable(t.name.Schema, t.name.Name) {
 			continue
 		}
 		byOID[oid] = len(tables)

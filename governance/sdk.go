@@ -22,6 +22,9 @@ type SDKPolicy struct {
 	// Schemas lists further schemas that belong to the SDK, such as a revisions schema
 	// named outside the prefix (migrate Config.Schema "ops_migrate").
 	Schemas []string `yaml:"schemas" json:"schemas,omitempty"`
+	// Tables lists single tables ("schema.table") that belong to migration tooling
+	// rather than to the application, such as Alembic's public.alembic_version.
+	Tables []string `yaml:"tables" json:"tables,omitempty"`
 }
 
 // sdkPrefix returns the configured prefix, or the default for a zero policy.
@@ -58,8 +61,49 @@ func (p *Policy) IsSDKSchema(schema string) bool {
 // "schema.table.column", as findings name objects) lives in one of the SDK's schemas.
 // An unqualified name is never the SDK's.
 func (p *Policy) IsSDKObject(object string) bool {
-	schema, _, ok := strings.Cut(object, ".")
-	return ok && p.IsSDKSchema(schema)
+	schema, rest, ok := strings.Cut(object, ".")
+	if !ok {
+		return false
+	}
+	table, _, _ := strings.Cut(rest, ".")
+	return p.IsSDKTable(schema, table)
+}
+
+// IsSDKTable reports whether schema.table belongs to the SDK or to migration tooling:
+// its schema is the SDK's ([Policy.IsSDKSchema]) or sdk.tables lists it.
+func (p *Policy) IsSDKTable(schema, table string) bool {
+	if p.IsSDKSchema(schema) {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	for _, t := range p.SDK.Tables {
+		if t == schema+"."+table {
+			return true
+		}
+	}
+	return false
+}
+
+// WithSDKTable returns a copy of p (the default policy when p is nil) in which
+// schema.table belongs to migration tooling; p is returned unchanged when it already
+// does. Startup's Alembic mode uses it for the alembic_version table.
+func (p *Policy) WithSDKTable(schema, table string) *Policy {
+	if p.IsSDKTable(schema, table) {
+		if p == nil {
+			return Default()
+		}
+		return p
+	}
+	var c Policy
+	if p == nil {
+		c = *Default()
+	} else {
+		c = *p
+	}
+	c.SDK.Tables = append(append([]string(nil), c.SDK.Tables...), schema+"."+table)
+	return &c
 }
 
 // WithSDKSchema returns a copy of p (the default policy when p is nil) in which schema

@@ -43,3 +43,20 @@ func TestSDKPolicyFromFile(t *testing.T) {
 		t.Fatalf("want two problems (prefix and schema), got %v", err)
 	}
 }
+
+func TestSDKTables(t *testing.T) {
+	p := Default().WithSDKTable("public", "alembic_version")
+	if !p.IsSDKTable("public", "alembic_version") || !p.IsSDKObject("public.alembic_version.version_num") {
+		t.Error("a table listed in sdk.tables belongs to migration tooling")
+	}
+	if p.IsSDKTable("public", "users") || Default().IsSDKTable("public", "alembic_version") {
+		t.Error("WithSDKTable must not change other tables or the original policy")
+	}
+	if _, err := Parse([]byte("sdk:\n  tables: [alembic_version]\n")); err == nil {
+		t.Error("sdk.tables entries must be schema.table")
+	}
+	q, err := Parse([]byte("sdk:\n  tables: [public.flyway_schema_history]\n"))
+	if err != nil || !q.IsSDKTable("public", "flyway_schema_history") {
+		t.Errorf("sdk.tables from a file: %v", err)
+	}
+}

@@ -240,6 +240,12 @@ func (v *validator) sdk() {
 	} else if !sdkNameRE.MatchString(pre) || len(pre) > 40 {
 		v.add("sdk.prefix", "the SDK schema prefix must be lower-case letters, digits and underscores, start with a letter and be at most 40 bytes, e.g. %q; got %q", DefaultSDKPrefix, pre)
 	}
+	for i, t := range v.p.SDK.Tables {
+		schema, table, ok := strings.Cut(t, ".")
+		if !ok || !sdkNameRE.MatchString(schema) || table == "" || strings.Contains(table, ".") {
+			v.add(fmt.Sprintf("sdk.tables[%d]", i), "want schema.table in lower case, e.g. public.alembic_version; got %q", t)
+		}
+	}
 	for i, s := range v.p.SDK.Schemas {
 		if !sdkNameRE.MatchString(s) || len(s) > 63 {
 			v.add(fmt.Sprintf("sdk.schemas[%d]", i), "a schema name must be lower-case letters, digits and underscores, start with a letter and be at most 63 bytes; got %q", s)

@@ -225,7 +225,7 @@ func ReadCatalog(ctx context.Context, db DB, p *governance.Policy) (*Catalog, er
 		if err := rows.Scan(&oid, &schema, &name, &kind, &parent, &bound, &ps, &partKey, &cols, &cons, &idx); err != nil {
 			return nil, fmt.Errorf("integrity: read catalog: %w", err)
 		}
-		if p.IsSDKSchema(schema) {
+		if p.IsSDKTable(schema, name) {
 			continue
 		}
 		t := &Table{OID: uint32(oid), Name: governance.QualifiedName{Schema: schema, Name: name}, Partitioned: kind == "p",

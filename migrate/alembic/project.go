@@ -243,3 +243,14 @@ func (p *Project) Config() Config { return p.cfg }
 func (p *Project) diskPath(rel string) string {
 	return filepath.Join(p.Dir, filepath.FromSlash(rel))
 }
+
+// VersionTable returns the schema and name of the table in which Alembic records the
+// applied revisions (public.alembic_version unless the Config says otherwise). It is
+// migration tooling, not application data: lsosgov.Startup leaves it out of its checks.
+func (p *Project) VersionTable() (schema, table string) {
+	schema = p.cfg.VersionTableSchema
+	if schema == "" {
+		schema = "public"
+	}
+	return schema, p.cfg.VersionTable
+}
