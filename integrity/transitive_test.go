@@ -1,6 +1,7 @@
 package integrity
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,7 +108,8 @@ func TestMissingFKBrokenChainIsReported(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			db := compositeDB(t, tc.plant...)
-			fs := runChecks(t, db, governance.Default(), MissingFK{}).ByCheck(governance.CheckMissingFK)
+			all := runChecks(t, db, governance.Default(), MissingFK{}, TenantIsolation{})
+			fs := all.ByCheck(governance.CheckMissingFK)
 			var got []string
 			for _, f := range fs {
 				got = append(got, f.Object)
@@ -117,6 +119,22 @@ func TestMissingFKBrokenChainIsReported(t *testing.T) {
 			}
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Fatalf("missing-fk on %v; want %v; all:\n%s", got, tc.want, render(fs))
+			}
+			// Tenant isolation agrees on which tenant columns are loose.
+			var loose, isolation []string
+			for _, o := range tc.want {
+				if strings.HasSuffix(o, ".tenant_id") {
+					loose = append(loose, o)
+				}
+			}
+			for _, f := range all.ByCheck(governance.CheckTenantIsolation) {
+				if f.Code == CodeTenantNoRootFK {
+					isolation = append(isolation, f.Object)
+				}
+			}
+			slices.Sort(isolation)
+			if strings.Join(isolation, " ") != strings.Join(loose, " ") {
+				t.Errorf("tenant-isolation IN104 on %v; want %v", isolation, loose)
 			}
 		})
 	}
