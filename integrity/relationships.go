@@ -64,8 +64,8 @@ func (r relationship) weakLink() *link {
 	return nil
 }
 
-// describeVia renders the chain: "tasks_tenant_id_project_id_fkey → public.projects,
-// projects_tenant_id_fkey → public.tenants".
+// describeVia renders the chain: "tasks_project_fk on public.tasks, then
+// projects_tenant_id_fkey on public.projects".
 func (r relationship) describeVia() string {
 	parts := make([]string, len(r.Via))
 	for i, l := range r.Via {
