@@ -11,6 +11,27 @@
 // [Policy.Validate] lists every violation at once (a retention keep below its floor, a
 // zero deprecation window, an unknown class, a malformed relationship, duplicates).
 //
+// # Merging and the built-in lists
+//
+// A file's list entries merge over the built-in ones by identity: a snapshots entry
+// replaces the default for its table, a relationships entry the one with its from
+// column, a retention rule takes over the tables it names. The built-in snapshots,
+// relationships and retention entries describe a typical LSOS schema; a file whose schema
+// differs drops them with replace_defaults, naming the lists it gives in full:
+//
+//	replace_defaults: [snapshots, relationships]
+//	snapshots:
+//	  - table: crawl_outputs
+//	    key: [tenant_id, url, crawled_on]
+//
+// [Policy.ReplaceDefaults] accepts snapshots, relationships and retention
+// ([ReplaceableLists]); any other name is a [PolicyError] with its position. Checks tell
+// an entry the policy inherited from [Default] without the file naming it
+// ([Policy.IsDefaultSnapshot], [Policy.IsDefaultRelationship],
+// [Policy.IsDefaultRetention]) from one the file states: a default entry that names a
+// table or column the database lacks is reported at info at most, never as a warning.
+// [Policy.FromFile] tells whether the file wrote a given key path.
+//
 // # Retention arithmetic
 //
 // Retention keeps such as "13 months" or "7 years" are calendar periods, not hours:

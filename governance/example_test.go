@@ -36,3 +36,26 @@ func ExampleDiffPolicies() {
 	fmt.Println(governance.DiffPolicies(old, updated).Approvals)
 	// Output: [backend-owner platform-owner legal-compliance-review]
 }
+
+// A file that lists its own snapshot keys and relationships instead of the built-in ones.
+func ExampleParse_replaceDefaults() {
+	p, err := governance.Parse([]byte(`
+replace_defaults: [snapshots, relationships]
+snapshots:
+  - table: crawl_outputs
+    key: [tenant_id, url, crawled_on]
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Snapshots, len(p.Relationships))
+	fmt.Println(governance.Default().IsDefaultSnapshot(governance.Default().Snapshots[1]))
+
+	_, err = governance.Parse([]byte("replace_defaults: [snapshot]\n"))
+	fmt.Println(err)
+	// Output:
+	// [{crawl_outputs [tenant_id url crawled_on]}] 0
+	// true
+	// 1:20: replace_defaults[0]: replace_defaults names unknown list "snapshot" (allowed: snapshots, relationships, retention)
+}

@@ -82,7 +82,9 @@ func Load(path string) (*Policy, error) {
 // Parse reads a YAML or JSON policy document merged over [Default] and validates it.
 // Scalars and nested keys that the document sets replace the default; maps merge key by
 // key; list entries replace the default entry with the same identity (snapshot table,
-// relationship source, retention table, class name) and add the rest.
+// relationship source, retention table, class name) and add the rest. A list named in
+// replace_defaults (snapshots, relationships, retention) is not merged: the document's
+// entries are the whole list, and the built-in ones are dropped.
 func Parse(b []byte) (*Policy, error) { return parse(b, "") }
 
 func parse(b []byte, file string) (*Policy, error) {
@@ -105,6 +107,13 @@ func parse(b []byte, file string) (*Policy, error) {
 	pos := map[string][2]int{}
 	var probs []Problem
 	checkKeys(root, reflect.TypeFor[Policy](), "", pos, &probs)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == "replace_defaults" && v.Kind != yaml.SequenceNode && v.Tag != "!!null" {
+			probs = append(probs, Problem{Path: k.Value, Line: v.Line, Column: v.Column, Message: fmt.Sprintf(
+				"replace_defaults must be a list of the lists whose built-in entries the file replaces, e.g. [snapshots, relationships] (allowed: %s)",
+				strings.Join(ReplaceableLists(), ", "))})
+		}
+	}
 	if len(probs) > 0 {
 		return nil, &PolicyError{File: file, Problems: probs}
 	}
@@ -114,15 +123,38 @@ func parse(b []byte, file string) (*Policy, error) {
 	if err := root.Decode(p); err != nil {
 		return nil, &PolicyError{File: file, Problems: decodeProblems(err)}
 	}
-	p.Snapshots = mergeBy(p.Snapshots, def.Snapshots, func(s SnapshotKey) []string { return []string{unqualified(s.Table)} })
-	p.Relationships = mergeBy(p.Relationships, def.Relationships, func(r Relationship) []string { return []string{r.From} })
+	p.recordNamed(p.Snapshots, p.Relationships, p.Retention)
+	replace := func(list string) bool { return slices.Contains(p.ReplaceDefaults, list) }
+	if replace(ListSnapshots) {
+		p.Snapshots = nonNil(p.Snapshots)
+	} else {
+		p.Snapshots = mergeBy(p.Snapshots, def.Snapshots, func(s SnapshotKey) []string { return []string{unqualified(s.Table)} })
+	}
+	if replace(ListRelationships) {
+		p.Relationships = nonNil(p.Relationships)
+	} else {
+		p.Relationships = mergeBy(p.Relationships, def.Relationships, func(r Relationship) []string { return []string{r.From} })
+	}
+	if replace(ListRetention) {
+		p.Retention = nonNil(p.Retention)
+	} else {
+		p.Retention = mergeRetention(p.Retention, def.Retention)
+	}
 	p.DataClasses = mergeBy(p.DataClasses, def.DataClasses, func(c DataClass) []string { return []string{string(c.Name)} })
-	p.Retention = mergeRetention(p.Retention, def.Retention)
 	p.positions = pos
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// nonNil returns s, or an empty list for nil, so a replaced list reads as [] rather
+// than null in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // mergeBy returns the file's entries in file order (so their positions stay valid),

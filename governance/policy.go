@@ -40,9 +40,16 @@ type Policy struct {
 	// SDK names the schemas of the SDK's own bookkeeping, which every check and catalog
 	// leaves out ([Policy.IsSDKSchema]).
 	SDK SDKPolicy `yaml:"sdk" json:"sdk"`
+	// ReplaceDefaults names lists of the policy file that replace the built-in list
+	// wholesale instead of merging over it: any of snapshots, relationships, retention
+	// ([ReplaceableLists]). A named list holds exactly the file's entries (none when the
+	// file gives none). It only matters to [Parse] and [Load]; the effective policy
+	// keeps it so that its YAML and JSON read back as the same policy.
+	ReplaceDefaults []string `yaml:"replace_defaults,omitempty" json:"replace_defaults,omitempty"`
 
 	source    string            // file the policy was loaded from, for messages
 	positions map[string][2]int // key path → line, column in source
+	named     map[string]bool   // list entries the file named (see namedKey)
 }
 
 // TenantPolicy names the tenant column and the root table.

@@ -40,6 +40,7 @@ func (p *Policy) Validate() error {
 		v.add("offboarding.batch_size", "the batch size must be above zero; got %d", p.Offboarding.BatchSize)
 	}
 	v.sdk()
+	v.replaceDefaults()
 	for _, k := range sortedKeys(p.Severities) {
 		if !KnownCheck(k) {
 			v.add("severities."+k, "unknown check %q (allowed: %s)", k, strings.Join(append(MigrationChecks(), IntegrityChecks()...), ", "))
@@ -254,3 +255,19 @@ func (v *validator) sdk() {
 }
 
 var sdkNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// replaceDefaults checks the names of replace_defaults.
+func (v *validator) replaceDefaults() {
+	allowed := ReplaceableLists()
+	seen := map[string]bool{}
+	for i, l := range v.p.ReplaceDefaults {
+		path := fmt.Sprintf("replace_defaults[%d]", i)
+		switch {
+		case !slices.Contains(allowed, l):
+			v.add(path, "replace_defaults names unknown list %q (allowed: %s)", l, strings.Join(allowed, ", "))
+		case seen[l]:
+			v.add(path, "replace_defaults names %q twice", l)
+		}
+		seen[l] = true
+	}
+}

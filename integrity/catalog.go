@@ -62,6 +62,9 @@ type Constraint struct {
 	RefOID    uint32   `json:"ref"`
 	RefCols   []string `json:"refcols"`
 	Deferred  bool     `json:"deferred"`
+	// Match is a foreign key's match type: "s" (MATCH SIMPLE, the default: a row with
+	// any referencing column NULL is not checked), "f" (MATCH FULL) or "p".
+	Match string `json:"match"`
 }
 
 // Index is an index on a table; Columns holds its key columns, "" for an expression.
@@ -185,6 +188,7 @@ SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text,
                  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
        coalesce((SELECT json_agg(json_build_object('name', co.conname, 'type', co.contype, 'validated', co.convalidated,
                                  'inherited', co.conparentid <> 0, 'ref', co.confrelid::int8, 'deferred', co.condeferrable,
+                                 'match', co.confmatchtype,
                                  'cols', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY k(n, ord)
                                           JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n),
                                  'refcols', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(co.confkey) WITH ORDINALITY k(n, ord)

@@ -243,3 +243,15 @@ func Names() []string {
 func finding(p *governance.Policy, check, code string, def governance.Severity, object, msg string, count int64) governance.Finding {
 	return governance.Finding{Check: check, Code: code, Severity: p.SeverityFor(check, def), Object: object, Message: msg, Count: count}
 }
+
+// policyEntryFinding reports a policy entry (a snapshot key, a relationship) that names
+// a table or column the database lacks. An entry the policy file or the program states
+// is a claim about this schema: a warning, which the policy's severities may change. A
+// built-in default the file did not name is only a guess about a typical LSOS schema:
+// info, whatever the severities say.
+func policyEntryFinding(p *governance.Policy, check, code string, inherited bool, object, msg string) governance.Finding {
+	if inherited {
+		return governance.Finding{Check: check, Code: code, Severity: governance.SeverityInfo, Object: object, Message: msg}
+	}
+	return finding(p, check, code, governance.SeverityWarning, object, msg, 0)
+}

@@ -25,7 +25,8 @@
 //
 //   - missing-fk ([MissingFK]): a critical relationship — from the policy's relationships,
 //     or inferred from a <name>_id column (alone or with the tenant column) matching a
-//     table <name>s or <name> keyed by id — without a validated FK.
+//     table <name>s or <name> keyed by id — that no validated FK enforces, directly or
+//     transitively (see below).
 //   - tenant-isolation ([TenantIsolation]): a tenant-owned table whose tenant column is
 //     missing or nullable, or that no validated FK ties to the root table (directly or
 //     through a composite FK that carries the tenant column), or an FK between tenant
@@ -43,10 +44,38 @@
 // severities override them. A check's own error (it could not check) is kept apart from
 // its findings (what it found).
 //
+// # Relationships enforced through a chain of foreign keys
+//
+// The idiomatic multi-tenant schema ties only some tables to the root directly: the
+// others carry the tenant column through composite FKs,
+//
+//	users    (tenant_id REFERENCES tenants (id), UNIQUE (tenant_id, id))
+//	projects (FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id))
+//	tasks    (FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id))
+//
+// so tasks.tenant_id → tenants.id holds without an FK of its own: every task's
+// tenant_id is a project's, which is a user's, which is a tenant's. A relationship is
+// enforced when such a chain of validated FKs exists, each mapping the columns on to the
+// next table and checking every row in which they are set — MATCH FULL, or every other
+// referencing column NOT NULL (under MATCH SIMPLE a NULL project_id leaves the row, and
+// its tenant_id, unchecked). A chain is broken by a table on the way whose tenant column
+// has no such FK, by an FK that does not carry the column, or by a nullable column in
+// it; the relationship is then reported as before. A chain with a NOT VALID link is
+// reported with the constraint to validate, and scanned for orphans.
+//
+// # Policy entries the schema lacks
+//
+// A snapshot key or relationship of the policy that names a table or column the database
+// lacks is reported by duplicate-snapshots or missing-fk as a warning — unless it is a
+// built-in default entry the policy file did not name
+// ([governance.Policy.IsDefaultSnapshot], [governance.Policy.IsDefaultRelationship]):
+// that is a guess about a typical LSOS schema, reported at info whatever the policy's
+// severities say, with a hint to drop the defaults with replace_defaults.
+//
 // # Orphans and soft-deleted parents
 //
 // Orphans are counted where nothing guarantees there are none: critical relationships
-// without a validated FK, and NOT VALID FKs. A reference with a NULL column is not an
+// that no validated FK (or chain of them) enforces, and NOT VALID FKs. A reference with a NULL column is not an
 // orphan (MATCH SIMPLE). Without an FK, a relationship between two tenant tables is
 // checked on (tenant column, x_id), so a reference to another tenant's row counts as
 // an orphan. A finding lists up to [Env].Samples keys of the orphan rows — their primary

@@ -19,7 +19,9 @@ import (
 // message also gives the number of repeated keys. A key with a NULL column never
 // repeats (as in a unique constraint). A partitioned table is checked per leaf
 // partition, in parallel, when the key includes the partition key (so a key cannot
-// repeat across partitions); otherwise as a whole. Default severity: error.
+// repeat across partitions); otherwise as a whole. Default severity: error. A snapshot
+// key naming a column its table lacks is a warning, or info when it is a built-in
+// default the policy file did not name.
 type DuplicateSnapshots struct{}
 
 // Name returns "duplicate-snapshots".
@@ -112,8 +114,13 @@ func (c DuplicateSnapshots) units(cat *Catalog, p *governance.Policy, env *Env) 
 			continue
 		}
 		if i := slices.IndexFunc(s.Key, func(col string) bool { return t.Column(col) == nil }); i >= 0 {
-			out = append(out, finding(p, c.Name(), c.Code(), governance.SeverityWarning, t.Name.String(), fmt.Sprintf(
-				"the policy's snapshot key for %s names column %s, which the table lacks; fix snapshots in the policy", t.Name, s.Key[i]), 0))
+			inherited := p.IsDefaultSnapshot(s)
+			msg := fmt.Sprintf("the policy's snapshot key for %s names column %s, which the table lacks; fix snapshots in the policy", t.Name, s.Key[i])
+			if inherited {
+				msg = fmt.Sprintf("the built-in default snapshot key for %s (%s) names column %s, which the table lacks, so it is not checked; give this table's natural key under snapshots in the policy file, or drop the defaults with replace_defaults: [snapshots]",
+					t.Name, joinCols(s.Key), s.Key[i])
+			}
+			out = append(out, policyEntryFinding(p, c.Name(), c.Code(), inherited, t.Name.String(), msg))
 			continue
 		}
 		add(t, s.Key, "snapshot")

@@ -30,15 +30,19 @@ func (c MissingFK) Run(ctx context.Context, db DB, p *governance.Policy, env *En
 	var out governance.Findings
 	for _, r := range criticalRelationships(cat, p, env) {
 		var msg string
-		switch {
+		switch weak := r.weakLink(); {
 		case r.Problem != "":
-			msg = r.Problem
-		case r.FK == nil:
+			out = append(out, policyEntryFinding(p, c.Name(), c.Code(), r.Inherited, r.object(), r.Problem))
+			continue
+		case r.FK == nil && r.Via == nil:
 			msg = fmt.Sprintf("%s relationship %s has no foreign key; add one with ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID, then VALIDATE CONSTRAINT",
 				r.Source, r.describe(), r.Child.Name.Quoted(), sqlident.QuoteList(r.ChildCols), r.Parent.Name.Quoted(), sqlident.QuoteList(r.ParentCols))
-		case !r.FK.Validated:
+		case weak != nil && r.FK != nil:
 			msg = fmt.Sprintf("%s relationship %s is covered only by NOT VALID foreign key %s; fix orphans, then ALTER TABLE %s VALIDATE CONSTRAINT %s",
 				r.Source, r.describe(), r.FK.Name, r.Child.Name.Quoted(), sqlident.Quote(r.FK.Name))
+		case weak != nil:
+			msg = fmt.Sprintf("%s relationship %s is enforced only through the foreign keys %s, including NOT VALID foreign key %s; fix orphans, then ALTER TABLE %s VALIDATE CONSTRAINT %s",
+				r.Source, r.describe(), r.describeVia(), weak.FK.Name, weak.Table.Name.Quoted(), sqlident.Quote(weak.FK.Name))
 		default:
 			continue
 		}

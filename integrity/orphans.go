@@ -17,7 +17,8 @@ import (
 // sample keys (the child's primary key columns, or the dangling reference when it has
 // none; never other values, and none at all when the policy classes a key column
 // sensitive). It checks the relationships no FK guarantees: critical relationships
-// (see [MissingFK]) without a validated FK, and every NOT VALID FK. A reference with
+// (see [MissingFK]) that no validated FK enforces, directly or through a chain of
+// FKs, and every NOT VALID FK. A reference with
 // any NULL column is not an orphan (MATCH SIMPLE, as PostgreSQL enforces FKs).
 //
 // Soft-deleted parents: when the parent has a soft-delete column (Env.SoftDeleteColumn,
@@ -94,7 +95,7 @@ func orphanUnits(cat *Catalog, p *governance.Policy, env *Env) []orphanUnit {
 		}
 	}
 	for _, r := range criticalRelationships(cat, p, env) {
-		if r.Problem == "" && (r.FK == nil || !r.FK.Validated) {
+		if r.Problem == "" && !r.enforced() {
 			addUnit(orphanUnit{rel: r})
 		}
 	}
@@ -201,8 +202,10 @@ func (c OrphanedRows) scan(ctx context.Context, db DB, p *governance.Policy, env
 		return &f, nil
 	}
 	why := "no foreign key enforces it"
-	if r.FK != nil && !r.FK.Validated {
+	if weak := r.weakLink(); weak != nil && r.FK != nil {
 		why = "foreign key " + r.FK.Name + " is NOT VALID"
+	} else if weak != nil {
+		why = "it is enforced only through " + r.describeVia() + ", and " + weak.FK.Name + " is NOT VALID"
 	}
 	f := finding(p, c.Name(), c.Code(), governance.SeverityError, r.object(), fmt.Sprintf(
 		"%d row(s) reference no existing row through %s (%s)%s", count, r.describe(), why, sampleText), count)

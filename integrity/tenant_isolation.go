@@ -12,7 +12,8 @@ import (
 // TenantIsolation reports a tenant-owned table (every table except the tenant root and
 // the policy's global tables) whose tenant column is missing or nullable, or that is not
 // tied to the root table by a validated FK — directly, or through a composite FK that
-// carries the tenant column to a parent that is itself tied — and an FK from a
+// carries the tenant column to a parent that is itself tied, with its other columns
+// NOT NULL (or MATCH FULL) so that it checks every row — and an FK from a
 // tenant-owned table to another tenant-owned table that does not carry the tenant
 // column, so a row could reference another tenant's row. Default severity: error.
 type TenantIsolation struct{}
@@ -61,7 +62,7 @@ func (c TenantIsolation) Run(ctx context.Context, db DB, p *governance.Policy, e
 				target = root.Name.String()
 			}
 			add(CodeTenantNoRootFK, colObject(t, []string{tc}), fmt.Sprintf(
-				"%s.%s has no validated foreign key to %s, directly or through a composite FK that carries %s; add FOREIGN KEY (%s) REFERENCES %s",
+				"%s.%s has no validated foreign key to %s, directly or through a composite FK that carries %s (with its other columns NOT NULL, so that it checks every row); add FOREIGN KEY (%s) REFERENCES %s",
 				t.Name, tc, target, tc, sqlident.Quote(tc), target))
 		}
 		for _, fk := range t.ForeignKeys() {
@@ -87,7 +88,9 @@ func carriesTenant(fk Constraint, tc string) bool {
 }
 
 // anchoredTables finds the tables tied to the root by validated FKs on the tenant column,
-// directly or through parents that are themselves tied (a fixed point).
+// directly or through parents that are themselves tied (a fixed point). A composite FK
+// ties only when it checks every row with the tenant column set (checksEveryRow): MATCH
+// FULL, or its other columns NOT NULL; missing-fk follows the same rule.
 func anchoredTables(cat *Catalog, p *governance.Policy, root *Table) map[uint32]bool {
 	tc := p.Tenant.Column
 	anchored := map[uint32]bool{}
@@ -101,7 +104,7 @@ func anchoredTables(cat *Catalog, p *governance.Policy, root *Table) map[uint32]
 				continue
 			}
 			for _, fk := range t.ForeignKeys() {
-				if !fk.Validated {
+				if !fk.Validated || !checksEveryRow(t, &fk, []string{tc}) {
 					continue
 				}
 				i := slices.Index(fk.Columns, tc)

@@ -69,6 +69,40 @@ func TestPolicyShowJSONIsTheEffectivePolicy(t *testing.T) {
 	}
 }
 
+// replace_defaults drops a built-in list: policy show writes the marker with the
+// replaced list, so its output reads back without the defaults; a wrong list name is
+// bad input with its position.
+func TestPolicyReplaceDefaults(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(f, []byte("replace_defaults: [snapshots]\nsnapshots:\n  - table: crawl_outputs\n    key: [tenant_id, url, crawled_on]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := govctl(t, "policy", "validate", f); code != exitOK || !strings.Contains(out, "valid") {
+		t.Fatalf("validate: exit %d, out %q, err %q", code, out, stderr)
+	}
+	code, out, stderr := govctl(t, "--policy", f, "policy", "show")
+	if code != exitOK {
+		t.Fatalf("show: exit %d: %s", code, stderr)
+	}
+	p, err := governance.Parse([]byte(out))
+	if err != nil {
+		t.Fatalf("policy show YAML does not parse back: %v\n%s", err, out)
+	}
+	if len(p.Snapshots) != 1 || p.Snapshots[0].Table != "crawl_outputs" || len(p.Snapshots[0].Key) != 3 {
+		t.Errorf("snapshots read back = %v; want only the file's key\n%s", p.Snapshots, out)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("replace_defaults: [snapshot]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = govctl(t, "policy", "validate", bad)
+	if code != exitUsage || !strings.Contains(stderr, bad+":1:20:") || !strings.Contains(stderr, "allowed: snapshots, relationships, retention") {
+		t.Fatalf("exit %d; want 2 with the position and the allowed lists:\n%s", code, stderr)
+	}
+}
+
 func TestUsageErrorsExitTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{},
