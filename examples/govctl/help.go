@@ -41,6 +41,9 @@ var (
 	hfPrefix   = helpFlag{"prefix", "P", "object key prefix (default lsos-archive)"}
 )
 
+// hfAlembic makes a migrate command work on an Alembic project instead of --dir.
+var hfAlembic = helpFlag{"alembic", "DIR", "an Alembic project (alembic.ini or its script directory) instead of --dir"}
+
 func nowFlag(what string) helpFlag {
 	return helpFlag{"now", "T", what + ", RFC3339 (default: the current time)"}
 }
@@ -58,9 +61,13 @@ var helpEntries = []helpEntry{
 		desc:     "Create an empty forward and rollback migration pair named <version>_NAME.up.sql / .down.sql, the version being the UTC timestamp, and update the directory's atlas.sum.",
 		flags:    []helpFlag{hfDir, nowFlag("version timestamp")},
 		examples: []string{"go run ./examples/govctl migrate new --dir examples/lsos/migrations add_reviews"}},
+	{command: "migrate", sub: "import", usage: "govctl migrate import --alembic DIR --dir OUT",
+		desc:     "Convert an Alembic history into the native directory format: one version per revision in apply order, up and down SQL rendered with Alembic's offline mode, the revision's # lsos: comments as its directives, and atlas.sum. The written directory loads with migrate.Load.",
+		flags:    []helpFlag{hfAlembic, {"dir", "OUT", "the native directory to write (empty or new)"}},
+		examples: []string{"go run ./examples/govctl migrate import --alembic examples/lsos-alembic --dir migrations"}},
 	{command: "migrate", sub: "hash", usage: "govctl migrate hash [--dir DIR]",
 		desc:     "Recompute atlas.sum over every file of the migration directory after a deliberate edit, then check the directory for static problems.",
-		flags:    []helpFlag{hfDir},
+		flags:    []helpFlag{hfAlembic, hfDir},
 		examples: []string{"go run ./examples/govctl migrate hash --dir migrations"}},
 	{command: "migrate", sub: "plan", usage: "govctl migrate plan [--dir DIR] --desired FILE... [--rename table.old:new]... [--name N] [--now T] [--dry-run] [--dev-url URL]",
 		desc: "Diff the schema the migration directory builds against the desired schema, SQL or Atlas HCL (files ending in .hcl, declaring schema \"public\"; not mixed with SQL), with Atlas on a scratch database, and write the planned migration pair, or print it with --dry-run. Renames given with --rename replace a drop plus add.",
@@ -70,7 +77,7 @@ var helpEntries = []helpEntry{
 			"go run ./examples/govctl migrate plan --dir migrations --desired schema.hcl --name add_reply"}},
 	{command: "migrate", sub: "lint", usage: "govctl [--database-url URL] [--format text|json|markdown] migrate lint [--dir DIR] [--since V] [--now T] [--dev-url URL] [--revisions-schema S]",
 		desc: "Review pending migrations against the policy (missing rollback, destructive or backward-incompatible change, lock risk, index impact, tenant isolation, unclassified or sensitive columns, approvals) and Atlas's sqlcheck analyzers by replaying them on a scratch database. With --database-url (the target), a drop's deprecation window runs from when the deprecating version was applied there; without it, from the version timestamp. Exit 1 on error findings.",
-		flags: []helpFlag{hfDir, {"dev-url", "URL", "empty scratch database to replay on (default: an embedded throwaway PostgreSQL)"}, {"since", "V", "review only versions after this one (default: all pending)"}, nowFlag("clock for deprecation windows"),
+		flags: []helpFlag{hfAlembic, hfDir, {"dev-url", "URL", "empty scratch database to replay on (default: an embedded throwaway PostgreSQL)"}, {"since", "V", "review only versions after this one (default: all pending)"}, nowFlag("clock for deprecation windows"),
 			{"revisions-schema", "S", "schema of the target's revisions table (default lsos_migrate; with --database-url)"}},
 		examples: []string{"go run ./examples/govctl --format markdown migrate lint --dir examples/lsos/migrations"}},
 	{command: "migrate", sub: "drift", usage: "govctl --database-url URL migrate drift [--dir DIR] [--dev-url URL] [--ignore-partitions]",
@@ -88,7 +95,7 @@ var helpEntries = []helpEntry{
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL migrate down --dir examples/lsos/migrations --to 0"}},
 	{command: "migrate", sub: "status", usage: "govctl --database-url URL [--format text|json] migrate status [--dir DIR]",
 		desc:     "List every version of the directory with its state in the database (applied, pending, dirty, missing) and when it was applied.",
-		flags:    []helpFlag{hfDir},
+		flags:    []helpFlag{hfAlembic, hfDir},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL --format json migrate status --dir examples/lsos/migrations"}},
 	{command: "migrate", sub: "verify", usage: "govctl [--database-url URL] migrate verify [--dir DIR]",
 		desc:     "Check the files against atlas.sum and, with a database, the applied history against the files' checksums. Exit 1 on any mismatch.",
@@ -96,7 +103,7 @@ var helpEntries = []helpEntry{
 		examples: []string{"go run ./examples/govctl migrate verify --dir examples/lsos/migrations"}},
 	{command: "migrate", sub: "test", usage: "govctl --database-url URL migrate test [--dir DIR]",
 		desc:     "Round-trip every version on the given (scratch) database: up, down, and up again, failing on the first version whose rollback does not undo it.",
-		flags:    []helpFlag{hfDir},
+		flags:    []helpFlag{hfAlembic, hfDir},
 		examples: []string{"go run ./examples/govctl --database-url postgres://localhost/scratch migrate test --dir examples/lsos/migrations"}},
 	{command: "migrate", sub: "baseline", usage: "govctl --database-url URL migrate baseline --version V --reason R [--dir DIR]",
 		desc:     "Mark an existing database as already at version V without running anything, recording the reason; later versions apply normally.",

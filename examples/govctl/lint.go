@@ -15,6 +15,7 @@ import (
 
 	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/migrate"
+	"github.com/lsos/lsosgov/migrate/alembic"
 	"github.com/lsos/lsosgov/migrate/lint"
 )
 
@@ -70,12 +71,16 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 	since := fs.String("since", "", "review only versions after this one (default: all pending)")
 	nowS := fs.String("now", "", "clock for deprecation windows, RFC3339")
 	revSchema := fs.String("revisions-schema", migrate.DefaultSchema, "schema of the target's revisions table (with --database-url)")
+	alembicProj := fs.String("alembic", "", "review the revisions of this Alembic project instead of --dir (rendered with alembic --sql)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("migrate lint: %v", err)
 	}
 	now, err := parseNow(e, "migrate lint", *nowS)
 	if err != nil {
 		return err
+	}
+	if *alembicProj != "" {
+		return lintAlembic(ctx, e, *alembicProj, *devURL, now)
 	}
 	d, err := migrate.Inspect(os.DirFS(*dir), *dir)
 	if err != nil {
@@ -124,6 +129,37 @@ func runMigrateLint(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	return writeLintReport(e, rep)
+}
+
+// lintAlembic is `migrate lint --alembic DIR`: the revisions of an Alembic project,
+// rendered with Alembic's offline mode, reviewed with every check; findings name the
+// revision files.
+func lintAlembic(ctx context.Context, e *env, dir, devURL string, now time.Time) error {
+	p, err := openAlembic("migrate lint", dir)
+	if err != nil {
+		return err
+	}
+	dev, done, err := scratchDB(ctx, devURL, "migrate lint")
+	if err != nil {
+		return err
+	}
+	defer done()
+	rep, err := lint.ReviewAlembic(ctx, dev, p, lint.Options{Policy: e.policy, Now: func() time.Time { return now }})
+	if err != nil {
+		var tnf *alembic.ToolNotFoundError
+		if errors.As(err, &tnf) || errors.Is(err, lint.ErrDevNotEmpty) || errors.Is(err, lint.ErrOptions) {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	return writeLintReport(e, rep)
+}
+
+// writeLintReport prints a review in the chosen format; error-severity findings make
+// the exit code 1.
+func writeLintReport(e *env, rep *lint.Report) error {
+	var err error
 	switch e.format {
 	case "json":
 		err = rep.WriteJSON(e.stdout)

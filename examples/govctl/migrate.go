@@ -14,7 +14,7 @@ import (
 	"github.com/lsos/lsosgov/migrate"
 )
 
-const migrateUsage = "migrate new NAME | hash | plan | lint | drift | up [--to V] | down --to V|0 | status | verify | test | baseline --version V --reason R | resolve V --applied|--rolled-back|--force --reason R  (all take --dir DIR): versioned migrations"
+const migrateUsage = "migrate new NAME | hash | plan | lint | drift | up [--to V] | down --to V|0 | status | verify | test | baseline --version V --reason R | resolve V --applied|--rolled-back|--force --reason R  (all take --dir DIR); lint | status | test | hash | import --dir OUT with --alembic DIR: an Alembic project: versioned migrations"
 
 // migrateExtra holds migrate subcommands that other files of govctl add (plan, lint,
 // drift), so that this file's dispatch stays the one place that routes `migrate …`.
@@ -30,6 +30,9 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return usagef("migrate: want a subcommand (usage: %s)", migrateUsage)
 	}
 	sub, rest := args[0], args[1:]
+	if dir, without := alembicDir(rest); dir != "" && sub != "lint" {
+		return migrateAlembic(ctx, e, sub, dir, without)
+	}
 	switch sub {
 	case "new":
 		return migrateNew(e, rest)
