@@ -1,6 +1,13 @@
 // Package governance holds the LSOS migration and data-governance policy as typed
 // data, and the [Finding] type every other package reports with.
 //
+//	policy, err := governance.Load("lsos-policy.yaml") // merged over governance.Default()
+//	if err != nil {
+//		return err // a *PolicyError listing every problem with its line
+//	}
+//	keep, rule, _ := policy.KeepFor("ranking_snapshots", "pro") // 13 months, category snapshots
+//	fmt.Println(keep, rule.Category, policy.IsSDKSchema("lsos_retention")) // … true
+//
 // # The policy
 //
 // [Default] returns the seed policy (docs/MIGRATION_AND_DATA_GOVERNANCE.md) exactly: the four
