@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -42,13 +43,13 @@ func (e *PrivilegeError) Unwrap() error { return ErrPrivilege }
 // PostgreSQL's own ownership check). With KeepDetached the move needs CREATE on the
 // archive schema (or on the database while it is missing). A partition already gone
 // needs nothing.
-func (r *runner) checkPrivileges(ctx context.Context, db DB, name sqlident.Name, oid uint32) error {
+func (r *runner) checkPrivileges(ctx context.Context, db DB, name governance.QualifiedName, oid uint32) error {
 	if oid == 0 {
 		return nil
 	}
 	var (
 		role, owner, parentOwner string
-		parent                   sqlident.Name
+		parent                   governance.QualifiedName
 		ownsPart                 bool
 		ownsParent               *bool
 	)

@@ -449,7 +449,7 @@ func (p *purger) holds(ctx context.Context, db DB, e Entry) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, n := range []sqlident.Name{part, parent} {
+	for _, n := range []governance.QualifiedName{part, parent} {
 		ids, err := p.opts.Holds(ctx, db, n.Quoted(), []string{p.tenant}, p.opts.Now())
 		if err != nil {
 			return nil, err

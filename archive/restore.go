@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gocloud.dev/blob"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
@@ -46,7 +47,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	if m.SHA256 == "" {
 		return 0, fmt.Errorf("archive: %s was never uploaded (state %s); re-run archive.Run first", id, e.State)
 	}
-	var tn sqlident.Name
+	var tn governance.QualifiedName
 	if target.Table == "" {
 		if !target.Attach {
 			return 0, fmt.Errorf("archive: Restore needs Target.Table (or Attach to reuse the partition name)")
@@ -85,7 +86,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	}
 	into := tn
 	if staged {
-		into = sqlident.Name{Name: "lsos_archive_restore_stage"}
+		into = governance.QualifiedName{Name: "lsos_archive_restore_stage"}
 		cols := columnDefs(m.Columns)
 		for i, c := range r.Columns() {
 			if c.Kind == parquetio.KindText {
@@ -187,7 +188,7 @@ func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
 	return nil
 }
 
-func identifier(n sqlident.Name) pgx.Identifier {
+func identifier(n governance.QualifiedName) pgx.Identifier {
 	if n.Schema == "" {
 		return pgx.Identifier{n.Name}
 	}

@@ -15,15 +15,8 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
-)
-
-// DB is the database handle reads take; TxDB can also begin transactions.
-type (
-	DB   = dbx.DB
-	TxDB = dbx.TxStarter
 )
 
 // Step is a lifecycle step.
@@ -335,7 +328,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 
 // lifecycle finds or creates the catalog entry of a partition and advances it to its
 // final state, one recorded step at a time.
-func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *PartitionResult) error {
+func (r *runner) lifecycle(ctx context.Context, db DB, name governance.QualifiedName, res *PartitionResult) error {
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return err
@@ -489,7 +482,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 
 var errReexport = errors.New("row count changed since the export")
 
-func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid uint32) (*Manifest, error) {
+func (r *runner) newManifest(ctx context.Context, db DB, name governance.QualifiedName, oid uint32) (*Manifest, error) {
 	// Tenants are counted after the export, so that they describe what was exported.
 	pi, err := describePartition(ctx, db, oid, "")
 	if err != nil {
@@ -517,7 +510,7 @@ func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid
 	return m, nil
 }
 
-func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	eo := r.opts.Export
 	eo.Metadata = map[string]string{"lsos.archive.id": m.ID, "lsos.archive.partition": m.Partition}
 	if r.opts.Progress != nil {
@@ -546,7 +539,7 @@ func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // verify re-reads the object (checksum, footer and decoded row counts) and compares the
 // row count with the source table now.
-func (r *runner) verify(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	if err := parquetio.Verify(ctx, r.store, m.Object, m.SHA256, m.Rows); err != nil {
 		if errors.Is(err, parquetio.ErrVerify) {
 			return fmt.Errorf("%w: %v", ErrVerify, err)
@@ -565,7 +558,7 @@ func (r *runner) verify(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // detach detaches the partition, finishing an interrupted DETACH … CONCURRENTLY, then
 // checks that the detached table still holds exactly the archived rows.
-func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+func (r *runner) detach(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return err
@@ -625,8 +618,8 @@ func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // drop removes (or moves) the detached table, unless a legal hold covers it; held is then
 // the reason and the partition stays detached for a later run.
-func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifest) (next, held string, err error) {
-	kept := sqlident.Name{Schema: r.opts.DetachedSchema, Name: name.Name}
+func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) (next, held string, err error) {
+	kept := governance.QualifiedName{Schema: r.opts.DetachedSchema, Name: name.Name}
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return "", "", err
@@ -657,7 +650,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 		return "", "", fmt.Errorf("check legal holds: %w", err)
 	}
 	var holds []string
-	for _, n := range []sqlident.Name{name, parent} {
+	for _, n := range []governance.QualifiedName{name, parent} {
 		ids, err := r.opts.Holds(ctx, db, n.Quoted(), tenants, r.opts.Now())
 		if err != nil {
 			return "", "", fmt.Errorf("check legal holds of %s: %w", n, err)
@@ -701,7 +694,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 }
 
 // dropForeignKeys drops every foreign key constraint of table.
-func dropForeignKeys(ctx context.Context, db DB, table sqlident.Name) error {
+func dropForeignKeys(ctx context.Context, db DB, table governance.QualifiedName) error {
 	rows, err := db.Query(ctx, `SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table.Quoted())
 	if err != nil {
 		return err
@@ -727,7 +720,7 @@ func dropForeignKeys(ctx context.Context, db DB, table sqlident.Name) error {
 	return nil
 }
 
-func parseName(s string) (sqlident.Name, error) {
+func parseName(s string) (governance.QualifiedName, error) {
 	n, err := sqlident.Parse(s, "public")
 	if err != nil {
 		return n, fmt.Errorf("archive: table name: %w", err)

@@ -122,7 +122,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		return nil, fmt.Errorf("retention: active views: no tenants table %q with a single-column primary key; set tenant.table in the policy", p.Tenant.Table)
 	}
 	type plan struct {
-		view  sqlident.Name
+		view  governance.QualifiedName
 		table *Table
 		sql   string
 	}
@@ -149,7 +149,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		}
 		byView[name] = t.Key()
 		live := marker.Live("x."+sqlident.Quote(col), columnType(ctx, db, t, col))
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
+		v := governance.QualifiedName{Schema: opts.Schema, Name: name}
 		plans = append(plans, plan{view: v, table: t, sql: "VIEW " + v.Quoted() + " WITH (security_barrier = true, security_invoker = true) AS SELECT x.* FROM " +
 			t.Name.Quoted() + " x WHERE " + live})
 	}
@@ -215,7 +215,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		if _, keep := byView[name]; keep {
 			continue
 		}
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
+		v := governance.QualifiedName{Schema: opts.Schema, Name: name}
 		if _, err := tx.Exec(ctx, "DROP VIEW "+v.Quoted()); err != nil {
 			return nil, fmt.Errorf("retention: active views: drop %s (its table %s is gone): %w", v, owned[name], err)
 		}
@@ -250,7 +250,7 @@ func DropActiveViews(ctx context.Context, db TxDB, opts ActiveViewOptions) ([]st
 	}
 	var out []string
 	for name := range owned {
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
+		v := governance.QualifiedName{Schema: opts.Schema, Name: name}
 		if _, err := tx.Exec(ctx, "DROP VIEW "+v.Quoted()); err != nil {
 			return nil, fmt.Errorf("retention: drop active views: %s: %w (drop the objects that depend on it first)", v, err)
 		}
@@ -284,7 +284,7 @@ func ownedViews(ctx context.Context, db DB, schema string) (map[string]string, e
 
 // refuseForeign stops before replacing a relation of the same name that this package
 // did not create (a user's own view or table in the schema).
-func refuseForeign(ctx context.Context, db DB, v sqlident.Name, owned map[string]string) error {
+func refuseForeign(ctx context.Context, db DB, v governance.QualifiedName, owned map[string]string) error {
 	if owned[v.Name] != "" {
 		return nil
 	}

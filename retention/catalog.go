@@ -7,17 +7,8 @@ import (
 	"strings"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
-
-// DB is the small database interface every call takes: *pgxpool.Pool, *pgx.Conn and
-// pgx.Tx all satisfy it.
-type DB = dbx.DB
-
-// TxDB is a DB that can begin a transaction; destructive calls take it so that every
-// batch commits on its own.
-type TxDB = dbx.TxStarter
 
 // TableCatalog is the part of the database retention needs: user tables with their
 // partitions, time column, class, retention category, tenant column and foreign keys.
@@ -35,7 +26,7 @@ type TableCatalog struct {
 
 // Table is one top-level table (partitions are listed under their parent).
 type Table struct {
-	Name        sqlident.Name
+	Name        governance.QualifiedName
 	Partitioned bool
 	// TimeColumn is the column whose age decides retention: the rule's time_column, else
 	// the partition key, else the first NOT NULL date/timestamp column (preferring event
@@ -55,7 +46,7 @@ type Table struct {
 	HasData      bool
 	RowEstimate  int64 // pg_class.reltuples summed over partitions; -1 when never analysed
 	Partitions   []Partition
-	Leaves       []sqlident.Name // leaf relations (the table itself when unpartitioned)
+	Leaves       []governance.QualifiedName // leaf relations (the table itself when unpartitioned)
 	ForeignKeys  []ForeignKey
 	PrimaryKey   []string
 	Columns      []string
@@ -66,7 +57,7 @@ func (t *Table) HasColumn(c string) bool { return slices.Contains(t.Columns, c) 
 
 // Partition is one direct partition of a range-partitioned table.
 type Partition struct {
-	Name sqlident.Name
+	Name governance.QualifiedName
 	// Bound is pg_get_expr(relpartbound): "FOR VALUES FROM ('2025-10-01') TO ('2025-11-01')".
 	Bound string
 	// From and To are the range bounds as SQL literals ("" for MINVALUE/MAXVALUE, or when
@@ -81,7 +72,7 @@ type Partition struct {
 type ForeignKey struct {
 	Name    string
 	Columns []string
-	Parent  sqlident.Name
+	Parent  governance.QualifiedName
 	RefCols []string
 }
 
@@ -91,7 +82,7 @@ func (t *Table) Key() string { return t.Name.String() }
 // Find returns the table named name ("table" or "schema.table"; unqualified names
 // match any schema, first in order). name follows SQL rules: unquoted parts fold to
 // lower case, so a name that needs quotes must be quoted (`public."Mixed Case"`); code
-// holding a [sqlident.Name] uses [TableCatalog.FindName].
+// holding a [governance.QualifiedName] uses [TableCatalog.FindName].
 func (c *TableCatalog) Find(name string) (*Table, bool) {
 	n, err := sqlident.Parse(name, "")
 	if err != nil {
@@ -108,7 +99,7 @@ func (c *TableCatalog) Find(name string) (*Table, bool) {
 
 // FindName returns the table whose name is exactly n (no case folding, no parsing): the
 // lookup for names taken from the catalog itself, which may need quotes.
-func (c *TableCatalog) FindName(n sqlident.Name) (*Table, bool) {
+func (c *TableCatalog) FindName(n governance.QualifiedName) (*Table, bool) {
 	for i := range c.Tables {
 		if t := &c.Tables[i]; t.Name == n {
 			return t, true
@@ -279,7 +270,7 @@ func readPartitions(ctx context.Context, db DB, cat *TableCatalog, byOID map[int
 	for i := range cat.Tables {
 		t := &cat.Tables[i]
 		if !t.Partitioned {
-			t.Leaves = []sqlident.Name{t.Name}
+			t.Leaves = []governance.QualifiedName{t.Name}
 			continue
 		}
 		k := keys[i]
@@ -298,7 +289,7 @@ func readPartitions(ctx context.Context, db DB, cat *TableCatalog, byOID map[int
 		}
 		var est int64
 		for prow.Next() {
-			var pn sqlident.Name
+			var pn governance.QualifiedName
 			var bound string
 			var tuples int64
 			var level int

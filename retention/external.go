@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -15,7 +16,7 @@ import (
 // cannot tell, lacking the tenant column). A hard delete would fail on them half-way,
 // so it refuses up front.
 func externalReferrers(ctx context.Context, db DB, cat *TableCatalog, tenantColumn, tenant string) ([]string, error) {
-	owned := map[sqlident.Name]bool{}
+	owned := map[governance.QualifiedName]bool{}
 	for i := range cat.Tables {
 		if t := &cat.Tables[i]; t.TenantColumn != "" || t.Root {
 			owned[t.Name] = true
@@ -32,9 +33,9 @@ func externalReferrers(ctx context.Context, db DB, cat *TableCatalog, tenantColu
 		return nil, fmt.Errorf("retention: read foreign keys of library schemas: %w", err)
 	}
 	type ref struct {
-		child  sqlident.Name
+		child  governance.QualifiedName
 		name   string
-		parent sqlident.Name
+		parent governance.QualifiedName
 		scoped bool
 	}
 	var refs []ref

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -46,16 +47,16 @@ type Hold struct {
 
 // TableIdent returns the exact name of the held table; ok is false for a hold without a
 // table.
-func (h Hold) TableIdent() (n sqlident.Name, ok bool) {
+func (h Hold) TableIdent() (n governance.QualifiedName, ok bool) {
 	if h.TableName == "" {
-		return sqlident.Name{}, false
+		return governance.QualifiedName{}, false
 	}
-	return sqlident.Name{Schema: h.TableSchema, Name: h.TableName}, true
+	return governance.QualifiedName{Schema: h.TableSchema, Name: h.TableName}, true
 }
 
 // displayName renders n as schema.name, quoting it as SQL does when a part holds a dot
 // or a double quote (the plain text would name another table or not parse).
-func displayName(n sqlident.Name) string {
+func displayName(n governance.QualifiedName) string {
 	if strings.ContainsAny(n.Schema, `."`) || strings.ContainsAny(n.Name, `."`) {
 		return n.Quoted()
 	}
@@ -86,11 +87,11 @@ type HoldSpec struct {
 	TenantID string
 	// Table is SQL text, "table" or "schema.table" (public by default): unquoted parts
 	// fold to lower case and a dot separates schema from table, so a name holding a dot,
-	// a quote or capitals must be quoted (`public."a.b"`, sqlident.Name.Quoted).
+	// a quote or capitals must be quoted (`public."a.b"`, governance.QualifiedName.Quoted).
 	Table string
 	// Name is the exact table name (an empty Schema means public), for callers holding
 	// a name read from the catalog; set Table or Name, not both.
-	Name   sqlident.Name
+	Name   governance.QualifiedName
 	Reason string
 	By     string
 	From   time.Time
@@ -125,7 +126,7 @@ func HoldIDs(holds []Hold) []int64 {
 
 // AddHold places a legal hold and returns it with its id.
 func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
-	hasName := s.Name != (sqlident.Name{})
+	hasName := s.Name != (governance.QualifiedName{})
 	if s.TenantID == "" && s.Table == "" && !hasName {
 		return Hold{}, fmt.Errorf("retention: add hold: give a tenant, a table or both (a hold must say what it covers)")
 	}
@@ -219,7 +220,7 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 // HoldsBlocking returns the holds in force at at that cover table for any of tenantIDs:
 // the tenants whose data the action touches. table is SQL text, "table" or
 // "schema.table" (public by default): unquoted parts fold to lower case, so a name that
-// needs quotes must be quoted (`public."Snap_2024_02"`, sqlident.Name.Quoted). A name
+// needs quotes must be quoted (`public."Snap_2024_02"`, governance.QualifiedName.Quoted). A name
 // that does not parse is an error, never "no hold". See [HoldsBlockingName].
 func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
 	n, err := sqlident.Parse(table, "public")
@@ -235,7 +236,7 @@ func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string,
 // the table b of schema a are different tables). A hold without a tenant covers every tenant; a hold without a
 // table covers every table. When the schema is not installed there can be no holds and
 // the result is empty.
-func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []string, at time.Time) ([]Hold, error) {
+func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, tenantIDs []string, at time.Time) ([]Hold, error) {
 	if n.Schema == "" {
 		n.Schema = "public"
 	}
@@ -293,7 +294,7 @@ func scanHolds(rows pgx.Rows) ([]Hold, error) {
 				h.TableSchema, h.TableName = sch, rel
 			}
 		default:
-			h.Table = displayName(sqlident.Name{Schema: h.TableSchema, Name: h.TableName})
+			h.Table = displayName(governance.QualifiedName{Schema: h.TableSchema, Name: h.TableName})
 		}
 		out = append(out, h)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 func TestInstallIdempotentAndConcurrent(t *testing.T) {
@@ -151,10 +151,10 @@ CREATE TABLE public.plain (tenant_id text NOT NULL);
 `
 
 var (
-	dotInName   = sqlident.Name{Schema: "public", Name: "a.b"}
-	dotPart     = sqlident.Name{Schema: "public", Name: "a.b_2024"}
-	schemaAB    = sqlident.Name{Schema: "a", Name: "b"}
-	publicPlain = sqlident.Name{Schema: "public", Name: "plain"}
+	dotInName   = governance.QualifiedName{Schema: "public", Name: "a.b"}
+	dotPart     = governance.QualifiedName{Schema: "public", Name: "a.b_2024"}
+	schemaAB    = governance.QualifiedName{Schema: "a", Name: "b"}
+	publicPlain = governance.QualifiedName{Schema: "public", Name: "plain"}
 )
 
 // mustIDs returns a function that takes a hold query's results and returns the hold
@@ -191,7 +191,7 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	if n, ok := quoted.TableIdent(); !ok || n != dotInName {
 		t.Fatalf("TableIdent = %v %v", n, ok)
 	}
-	for name, want := range map[sqlident.Name][]int64{
+	for name, want := range map[governance.QualifiedName][]int64{
 		dotInName:   {quoted.ID},
 		dotPart:     {quoted.ID}, // the parent's hold covers its partition
 		schemaAB:    nil,
@@ -222,7 +222,7 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	if plainText.TableSchema != "a" || plainText.TableName != "b" || plainText.Table != "a.b" || exact.Table != "a.b" {
 		t.Fatalf("holds on a.b read back as %+v / %+v", plainText, exact)
 	}
-	for name, want := range map[sqlident.Name][]int64{
+	for name, want := range map[governance.QualifiedName][]int64{
 		schemaAB:    {plainText.ID, exact.ID},
 		dotInName:   nil,
 		dotPart:     nil,
@@ -240,10 +240,10 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	}
 
 	for _, bad := range []HoldSpec{
-		{Table: "a.b", Name: schemaAB, Reason: "r", By: "me"},                        // both
-		{Name: sqlident.Name{Schema: "a"}, Reason: "r", By: "me"},                    // no table name
-		{Table: `public.a."b`, Reason: "r", By: "me"},                                // does not parse
-		{Name: sqlident.Name{Name: string(make([]byte, 64))}, Reason: "r", By: "me"}, // too long / NUL
+		{Table: "a.b", Name: schemaAB, Reason: "r", By: "me"},                                   // both
+		{Name: governance.QualifiedName{Schema: "a"}, Reason: "r", By: "me"},                    // no table name
+		{Table: `public.a."b`, Reason: "r", By: "me"},                                           // does not parse
+		{Name: governance.QualifiedName{Name: string(make([]byte, 64))}, Reason: "r", By: "me"}, // too long / NUL
 	} {
 		if _, err := AddHold(ctx, db, bad); err == nil {
 			t.Errorf("AddHold(%+v) accepted", bad)
@@ -271,7 +271,7 @@ func TestHoldMigrationBackfillsOldRows(t *testing.T) {
 	mustExec(t, db, string(v1))
 	mustExec(t, db, `INSERT INTO lsos_retention.schema_migrations (version) VALUES ('0001')`)
 	from := sampleNow.AddDate(-1, 0, 0)
-	old := map[string]sqlident.Name{ // 0001 text → the name it meant
+	old := map[string]governance.QualifiedName{ // 0001 text → the name it meant
 		"public.a.b":   dotInName,                         // the dotted table of public
 		"a.b":          schemaAB,                          // table b of schema a
 		"public.plain": publicPlain,                       // the common case
