@@ -38,7 +38,7 @@ func sampleSetup(ctx context.Context, c *pgx.Conn) error {
 func sampleDB(t *testing.T) *pgxpool.Pool { return pgtest.DB(t, "archive-lsos", sampleSetup) }
 
 func fileStore(t *testing.T) *blob.Bucket {
-	b, err := parquetio.OpenBucket(context.Background(), "file://"+t.TempDir())
+	b, err := OpenBucket(context.Background(), "file://"+t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func s3Store(t *testing.T) (*blob.Bucket, *failingBackend, string) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")
 	u := "s3://archive?region=us-east-1&endpoint=" + srv.URL + "&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
-	b, err := parquetio.OpenBucket(context.Background(), u)
+	b, err := OpenBucket(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,8 +44,18 @@
 //
 // # Stores
 //
-// Stores are [gocloud.dev/blob] buckets; parquetio.OpenBucket opens file://, s3:// and
-// mem:// URLs. For an S3-compatible server give the endpoint and path-style addressing:
+// Stores are [gocloud.dev/blob] buckets; any *blob.Bucket works, and [OpenBucket] opens
+// one from a URL with file:// defaults that keep uploads atomic. This package registers
+// no blob driver, so a program that archives to a local directory does not link the AWS
+// SDK: the program (its main package, or the test) registers the drivers it uses with a
+// blank import:
+//
+//	import (
+//		_ "gocloud.dev/blob/fileblob" // file:///var/lib/lsos/archive
+//		_ "gocloud.dev/blob/s3blob"   // s3://bucket?region=…
+//	)
+//
+// For an S3-compatible server give the endpoint and path-style addressing:
 //
 //	s3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required
 //

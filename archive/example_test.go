@@ -12,7 +12,6 @@ import (
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/examples/lsos"
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
@@ -52,7 +51,7 @@ func Example() {
 	db, done := exampleDB(ctx, now)
 	defer done()
 
-	store, err := parquetio.OpenBucket(ctx, "mem://")
+	store, err := archive.OpenBucket(ctx, "mem://")
 	if err != nil {
 		log.Fatal(err)
 	}

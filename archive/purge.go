@@ -168,7 +168,7 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 		return nil, errors.New("archive: purge: tenant id is required")
 	}
 	if store == nil {
-		return nil, errors.New("archive: purge: no store; open the archive bucket (parquetio.OpenBucket) and pass it")
+		return nil, errors.New("archive: purge: no store; open the archive bucket (archive.OpenBucket or any *blob.Bucket) and pass it")
 	}
 	if opts.Policy == nil {
 		opts.Policy = governance.Default()
