@@ -30,8 +30,8 @@
 // catalog state, so the audit trail is complete after any crash and re-run (a step done
 // outside a transaction, such as DETACH … CONCURRENTLY, is recorded with its event by the
 // re-run that finds it done). Several workers may run at once: a per-partition advisory lock
-// gives each partition to one of them. [Options.CrashAfter] stops a run after a named step
-// for fault-injection tests.
+// gives each partition to one of them. The module's crash tests stop runs at each step
+// through hooks that are not part of the API.
 //
 // # Catalog and manifests
 //

@@ -12,7 +12,6 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -105,10 +104,10 @@ func exactName(q *QualifiedName, text string) (governance.QualifiedName, error) 
 // ColumnManifest is a column with its PostgreSQL definition and export statistics.
 type ColumnManifest struct {
 	ColumnDef
-	Kind  parquetio.Kind `json:"kind"`
-	Nulls int64          `json:"nulls"`
-	Min   string         `json:"min,omitempty"`
-	Max   string         `json:"max,omitempty"`
+	Kind  ColumnKind `json:"kind"`
+	Nulls int64      `json:"nulls"`
+	Min   string     `json:"min,omitempty"`
+	Max   string     `json:"max,omitempty"`
 }
 
 const (

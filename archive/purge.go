@@ -19,6 +19,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/faults"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/retention"
@@ -27,10 +28,10 @@ import (
 // StepPurge is the event-log step of a tenant purge from an archive.
 const StepPurge Step = "purge"
 
-// Purge crash points for [PurgeOptions.CrashAfter] (fault-injection tests).
+// Purge crash points for PurgeOptions.crashAfter (fault-injection tests).
 const (
-	PurgeCrashAfterRewrite = "rewrite" // new object uploaded and verified, manifest written, catalog unchanged
-	PurgeCrashAfterSwitch  = "switch"  // catalog points at the new object, old object not yet deleted
+	purgeCrashAfterRewrite = "rewrite" // new object uploaded and verified, manifest written, catalog unchanged
+	purgeCrashAfterSwitch  = "switch"  // catalog points at the new object, old object not yet deleted
 )
 
 // PurgeOperation is the operation under which [PurgeTenant] writes its audit records in
@@ -62,13 +63,13 @@ type PurgeOptions struct {
 	// PurgeTenant refuses, so a mistyped id cannot erase a live customer's history.
 	AllowUnpurged bool
 	// Export tunes the Parquet writer of the rewritten objects.
-	Export parquetio.Options
+	Export ExportOptions
 	// Logger receives structured logs (nil: discard); Progress receives events.
 	Logger   *slog.Logger
 	Progress func(Event)
-	// CrashAfter stops after a named point (PurgeCrashAfterRewrite or
-	// PurgeCrashAfterSwitch) for fault-injection tests; production leaves it empty.
-	CrashAfter string
+	// crashAfter stops after a named point (purgeCrashAfterRewrite or
+	// purgeCrashAfterSwitch) for fault-injection tests (export_test.go, internal/faults).
+	crashAfter string
 }
 
 // PurgeResult is what PurgeTenant did.
@@ -164,6 +165,9 @@ func (e *PurgeIncompleteError) Unwrap() []error {
 // unless AllowUnpurged is set. The returned error is a [PurgeIncompleteError] when some
 // archives still hold the tenant's rows; the result lists what was done either way.
 func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string, opts PurgeOptions) (*PurgeResult, error) {
+	if opts.crashAfter == "" {
+		opts.crashAfter = faults.CrashAfter(ctx)
+	}
 	if strings.TrimSpace(tenant) == "" {
 		return nil, errors.New("archive: purge: tenant id is required")
 	}
@@ -182,10 +186,10 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	if opts.Holds == nil {
 		opts.Holds = retentionHolds
 	}
-	switch opts.CrashAfter {
-	case "", PurgeCrashAfterRewrite, PurgeCrashAfterSwitch:
+	switch opts.crashAfter {
+	case "", purgeCrashAfterRewrite, purgeCrashAfterSwitch:
 	default:
-		return nil, fmt.Errorf("archive: purge: CrashAfter %q is not a purge crash point (rewrite, switch)", opts.CrashAfter)
+		return nil, fmt.Errorf("archive: purge: crash point %q is not a purge crash point (rewrite, switch)", opts.crashAfter)
 	}
 	if err := Install(ctx, db); err != nil {
 		return nil, err
@@ -231,7 +235,7 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 		switch {
 		case err != nil:
 			errs = append(errs, &StepError{Partition: e.Partition, ID: e.ID, Step: StepPurge, Err: err})
-			if errors.Is(err, ErrCrash) {
+			if errors.Is(err, errCrash) {
 				return res, errors.Join(errs...)
 			}
 		case blocked != nil:
@@ -373,7 +377,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		return nil, nil, fmt.Errorf("start audit record: %w", err)
 	}
 	start := time.Now()
-	eo := p.opts.Export
+	eo := p.opts.Export.internal()
 	eo.Metadata = map[string]string{"lsos.archive.purged_from": e.SHA256}
 	rw, err := parquetio.Rewrite(ctx, p.store, e.Object, key, p.opts.Policy.Tenant.Column, []string{p.tenant}, e.SHA256, eo)
 	if err != nil {
@@ -395,20 +399,20 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		return nil, nil, fmt.Errorf("%w: the copy has %d columns, the manifest %d", ErrVerify, len(rw.Columns), len(m.Columns))
 	}
 	for i, c := range rw.Columns {
-		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
+		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = ColumnKind(c.Kind), c.Nulls, c.Min, c.Max
 	}
 	if err := writeManifest(ctx, p.store, &m); err != nil {
 		return nil, nil, err
 	}
 	p.report(ctx, Event{Partition: e.Partition, ID: e.ID, Step: StepPurge, Rows: tenantRows, Detail: "rewritten without the tenant's rows; verified"})
-	if p.opts.CrashAfter == PurgeCrashAfterRewrite {
-		return nil, nil, ErrCrash
+	if p.opts.crashAfter == purgeCrashAfterRewrite {
+		return nil, nil, errCrash
 	}
 	if err := p.switchCatalog(ctx, db, e, &m, tenantRows, time.Since(start)); err != nil {
 		return nil, nil, err
 	}
-	if p.opts.CrashAfter == PurgeCrashAfterSwitch {
-		return nil, nil, ErrCrash
+	if p.opts.crashAfter == purgeCrashAfterSwitch {
+		return nil, nil, errCrash
 	}
 	pa := &PurgedArchive{ID: e.ID, Partition: e.Partition, OldObject: e.Object, Object: key, RowsRemoved: tenantRows, Rows: m.Rows, SHA256: m.SHA256}
 	return pa, nil, p.finish(ctx, db, e, key, e.Object)

@@ -156,7 +156,7 @@ func (c *copySource) Err() error             { return c.r.Err() }
 
 // Open returns a reader over the rows of archive id after checking the object's SHA-256
 // against the catalog: for read-only tools (CSV export for an audit, reports). Close it.
-func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*parquetio.Reader, error) {
+func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, error) {
 	e, err := Get(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*parquetio
 		r.Close()
 		return nil, fmt.Errorf("%w: object %s does not match the catalog (sha256 %s vs %s, %d vs %d rows)", ErrVerify, e.Object, r.SHA256, e.SHA256, r.NumRows(), e.Rows)
 	}
-	return r, nil
+	return newReader(r), nil
 }
 
 // Verify re-reads archive id from the store: checksum, footer and decoded row counts

@@ -15,6 +15,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/faults"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
@@ -22,7 +23,7 @@ import (
 // Step is a lifecycle step.
 type Step string
 
-// The lifecycle steps, in order. CrashAfter names one of them.
+// The lifecycle steps, in order.
 const (
 	StepExport Step = "export" // the object is uploaded (committed in the store)
 	StepVerify Step = "verify" // the object was re-read and matches the source
@@ -85,13 +86,14 @@ type Options struct {
 	// Holds decides legal holds before a drop (default: retention.HoldsBlocking).
 	Holds HoldFunc
 	// Export tunes the Parquet writer.
-	Export parquetio.Options
+	Export ExportOptions
 	// Logger receives structured logs (nil: discard). Progress receives events.
 	Logger   *slog.Logger
 	Progress func(Event)
-	// CrashAfter stops the run right after the named step's work, before its completion
-	// is recorded: the worst moment for a crash. Tests use it; production leaves it empty.
-	CrashAfter Step
+	// crashAfter stops the run right after the named step's work, before its completion
+	// is recorded: the worst moment for a crash. Set by this package's tests
+	// (export_test.go) and, for other packages' tests, through internal/faults.
+	crashAfter Step
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -116,10 +118,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Holds == nil {
 		o.Holds = retentionHolds
 	}
-	switch o.CrashAfter {
+	switch o.crashAfter {
 	case "", StepExport, StepVerify, StepRecord, StepDetach, StepDrop:
 	default:
-		return o, fmt.Errorf("archive: CrashAfter %q is not a step (export, verify, record, detach, drop)", o.CrashAfter)
+		return o, fmt.Errorf("archive: crash point %q is not a step (export, verify, record, detach, drop)", o.crashAfter)
 	}
 	return o, nil
 }
@@ -164,6 +166,9 @@ func (r *Report) Archived() (parts int, rows int64) {
 // A partition whose step fails is left at its last completed step and the run goes on
 // with the others; the returned error joins the failures.
 func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Policy, opts Options) (*Report, error) {
+	if opts.crashAfter == "" {
+		opts.crashAfter = Step(faults.CrashAfter(ctx))
+	}
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -218,7 +223,7 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 		if err != nil {
 			res.Error = err.Error()
 			errs = append(errs, err)
-			if errors.Is(err, ErrCrash) {
+			if errors.Is(err, errCrash) {
 				rep.Partitions = append(rep.Partitions, res)
 				return rep, errors.Join(errs...)
 			}
@@ -461,8 +466,8 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 			}
 			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
 		}
-		if r.opts.CrashAfter == step {
-			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: ErrCrash}
+		if r.opts.crashAfter == step {
+			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: errCrash}
 		}
 		if next == stateDropped || next == stateKept {
 			m.State = next
@@ -511,7 +516,7 @@ func (r *runner) newManifest(ctx context.Context, db DB, name governance.Qualifi
 }
 
 func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
-	eo := r.opts.Export
+	eo := r.opts.Export.internal()
 	eo.Metadata = map[string]string{"lsos.archive.id": m.ID, "lsos.archive.partition": m.Partition}
 	if r.opts.Progress != nil {
 		eo.Progress = func(n int64) {
@@ -529,7 +534,7 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 		return fmt.Errorf("export has %d columns, the partition %d: was it altered during the export?", len(res.Columns), len(m.Columns))
 	}
 	for i, c := range res.Columns {
-		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
+		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = ColumnKind(c.Kind), c.Nulls, c.Min, c.Max
 	}
 	// Counted on the table, not as a partition: pg_partman (retention_keep_table) may
 	// have detached it meanwhile, which the detach step accepts.
