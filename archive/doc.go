@@ -35,7 +35,7 @@
 //
 // # Catalog and manifests
 //
-// [Install] creates the schema lsos_archive ([CatalogSQL]); [Run] calls it. [List], [Find]
+// [Install] creates the schema lsos_archive from the migration directory [Migrations] with the migrate engine; [Run] calls it. [List], [Find]
 // and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
 // SHA-256, per-column null counts and min/max (numbers and times only: no text value that
 // could be sensitive), DDL, index and constraint definitions, the tenants present with

@@ -37,13 +37,13 @@ func TestInstallIdempotentAndConcurrent(t *testing.T) {
 	if err := Install(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	files, err := fs.Glob(Migrations(), "*.sql")
+	files, err := fs.Glob(Migrations(), "*.up.sql")
 	if err != nil || len(files) < 2 {
 		t.Fatalf("migration files %v, %v", files, err)
 	}
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.schema_migrations`).Scan(&n); err != nil || n != len(files) {
-		t.Fatalf("schema_migrations rows = %d, %v; want one per file (%d)", n, err, len(files))
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.revisions WHERE state = 'applied'`).Scan(&n); err != nil || n != len(files) {
+		t.Fatalf("revisions rows = %d, %v; want one per version (%d)", n, err, len(files))
 	}
 }
 
