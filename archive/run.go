@@ -20,6 +20,10 @@ import (
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
+// detachedSchemaPart names the SDK schema that receives kept partitions by default:
+// policy.SDKSchema(detachedSchemaPart) is "lsos_archive_detached".
+const detachedSchemaPart = "archive_detached"
+
 // Step is a lifecycle step.
 type Step string
 
@@ -79,7 +83,10 @@ type Options struct {
 	// referenced table), so the copy never blocks a tenant's hard delete; PurgeTenant
 	// removes a purged tenant's rows from it with its archive.
 	KeepDetached bool
-	// DetachedSchema receives kept partitions (default "lsos_archive_detached").
+	// DetachedSchema receives kept partitions (default: the policy's SDK schema
+	// "archive_detached", lsos_archive_detached with the default sdk.prefix). It must be
+	// one of the SDK's schemas ([governance.Policy.IsSDKSchema]), so that checks and
+	// catalogs never take a kept copy for an application table.
 	DetachedSchema string
 	// Actor is recorded as who archived (default: the database's current_user).
 	Actor string
@@ -105,9 +112,6 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.DetachedSchema == "" {
-		o.DetachedSchema = "lsos_archive_detached"
 	}
 	if err := sqlident.Check(o.DetachedSchema); err != nil {
 		return o, fmt.Errorf("archive: DetachedSchema: %w", err)
@@ -169,15 +173,20 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 	if opts.crashAfter == "" {
 		opts.crashAfter = Step(faults.CrashAfter(ctx))
 	}
+	if policy == nil {
+		policy = governance.Default()
+	}
+	if opts.DetachedSchema == "" {
+		opts.DetachedSchema = policy.SDKSchema(detachedSchemaPart)
+	} else if !policy.IsSDKSchema(opts.DetachedSchema) {
+		return nil, fmt.Errorf("archive: DetachedSchema %q is not one of the SDK's schemas; name it with the policy's sdk.prefix or list it in sdk.schemas, so that checks and catalogs leave the kept copies alone", opts.DetachedSchema)
+	}
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := db.(pgx.Tx); ok {
 		return nil, ErrInTransaction
-	}
-	if policy == nil {
-		policy = governance.Default()
 	}
 	if !opts.DryRun {
 		if err := Install(ctx, db); err != nil {

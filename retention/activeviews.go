@@ -114,7 +114,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 	if err != nil {
 		return nil, err
 	}
-	marker, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	marker, err := softdelete.Discover(ctx, db, p)
 	if err != nil {
 		return nil, fmt.Errorf("retention: active views: %w", err)
 	}

@@ -108,13 +108,10 @@ func (c *TableCatalog) FindName(n governance.QualifiedName) (*Table, bool) {
 	return nil, false
 }
 
-// librarySchemaPrefix marks schemas this module creates (lsos_retention, …); their
-// tables are bookkeeping, not tenant data, and are left out of the catalog.
-const librarySchemaPrefix = "lsos_"
-
 // Catalog reads the user tables of db (every schema except system schemas and the
-// library's own lsos_* schemas) and settles each one's time column, class and retention
-// category from policy p.
+// SDK's own schemas, [governance.Policy.IsSDKSchema]: their tables are bookkeeping, not
+// tenant data) and settles each one's time column, class and retention category from
+// policy p.
 func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, error) {
 	if p == nil {
 		return nil, fmt.Errorf("retention: catalog: nil policy (pass governance.Default() or a loaded policy)")
@@ -125,7 +122,6 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-		  AND n.nspname NOT LIKE 'lsos\_%'
 		  -- An extension's own tables (pg_partman's part_config, …) are its business.
 		  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 		ORDER BY n.nspname, c.relname`)
@@ -144,6 +140,9 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 		if err := rows.Scan(&r.oid, &t.Name.Schema, &t.Name.Name, &t.Partitioned, &t.RowEstimate, &r.comment); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("retention: read tables: %w", err)
+		}
+		if p.IsSDKSchema(t.Name.Schema) {
+			continue
 		}
 		cat.Tables = append(cat.Tables, t)
 		raws = append(raws, r)

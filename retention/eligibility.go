@@ -107,7 +107,7 @@ func cutoffTable(cat *TableCatalog, tc TableCutoff) (*Table, bool) {
 // now: tenants.deleted_at set, or, for a tenants table without deleted_at, a record in
 // lsos_retention.offboarding (see "Soft-deleted tenants" in the package documentation).
 func SoftDeletedTenants(ctx context.Context, db DB, p *governance.Policy) (map[string]bool, error) {
-	m, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	m, err := softdelete.Discover(ctx, db, p)
 	if err != nil {
 		return nil, fmt.Errorf("retention: %w", err)
 	}

@@ -131,7 +131,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 		return nil, fmt.Errorf("retention: hard delete of tenant %s refused: %s reference tenant data without a %s column; add the column or clear those rows first",
 			tenant, strings.Join(plan.Unscoped, ", "), o.p.Tenant.Column)
 	}
-	if ext, err := externalReferrers(ctx, o.db, cat, o.p.Tenant.Column, tenant); err != nil {
+	if ext, err := externalReferrers(ctx, o.db, o.p, cat, tenant); err != nil {
 		return nil, err
 	} else if len(ext) > 0 {
 		return nil, externalError(tenant, ext)

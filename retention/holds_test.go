@@ -254,15 +254,17 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	}
 }
 
-// TestHoldMigrationBackfillsOldRows installs the 0001 schema alone, writes holds as
-// 0001's writer did (schema || '.' || name text), then lets Install apply 0002: each
+// TestHoldMigrationBackfillsOldRows installs the first version alone as the legacy
+// installer recorded it (schema_migrations row 0001), writes holds as its writer did
+// (schema || '.' || name text), then lets Install baseline it and apply the
+// hold_table_schema version: each
 // row gets its schema and name back (split where they name an existing table), the holds
 // still block what they blocked, and a row an older release writes afterwards in the old
 // format still blocks its table.
 func TestHoldMigrationBackfillsOldRows(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t, "retention-dotted", pgtest.SQLSetup(dottedSetup))
-	v1, err := fs.ReadFile(Migrations(), "0001_retention.sql")
+	v1, err := fs.ReadFile(Migrations(), "20261120000000_retention.up.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
