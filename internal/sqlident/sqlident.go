@@ -34,7 +34,9 @@ type Name = governance.QualifiedName
 
 // Parse reads "table", "schema.table" or quoted forms (see
 // [governance.ParseQualifiedName]).
-func Parse(s, defaultSchema string) (Name, error) { return governance.ParseQualifiedName(s, defaultSchema) }
+func Parse(s, defaultSchema string) (Name, error) {
+	return governance.ParseQualifiedName(s, defaultSchema)
+}
 
 // SplitParts splits a dotted name into its parts, honouring double quotes.
 func SplitParts(s string) ([]string, error) { return governance.SplitIdentParts(s) }
