@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -226,6 +227,26 @@ func TestInstallThroughTransaction(t *testing.T) {
 		t.Fatalf("Install through a transaction once installed: %v", err)
 	}
 	t.Logf("up-to-date check: %s", time.Since(start))
+
+	// A role that cannot read the revisions table cannot tell; the check must not abort
+	// the caller's transaction.
+	role := "lsos_ret_ro_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	mustExec(t, db, `CREATE ROLE `+role)
+	t.Cleanup(func() { _, _ = db.Exec(context.Background(), `DROP OWNED BY `+role+`; DROP ROLE `+role) })
+	mustExec(t, db, `GRANT USAGE ON SCHEMA lsos_retention TO `+role)
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL ROLE `+role); err != nil {
+			return err
+		}
+		if err := Install(ctx, tx); !errors.Is(err, sdkinstall.ErrNeedsSession) {
+			t.Errorf("Install as a role that cannot read the revisions: %v", err)
+		}
+		_, err := tx.Exec(ctx, `SELECT 1`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the transaction is unusable after the check: %v", err)
+	}
 }
 
 func count(t *testing.T, db DB, q string) int {

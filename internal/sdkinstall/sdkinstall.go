@@ -50,8 +50,10 @@ func New(name, schema string, fsys fs.FS, legacy Legacy) *Component {
 	return &Component{name: name, schema: schema, fsys: fsys, legacy: legacy}
 }
 
-// Name is the component's name; Schema its schema.
-func (c *Component) Name() string   { return c.name }
+// Name is the component's name ("retention").
+func (c *Component) Name() string { return c.name }
+
+// Schema is the component's schema, which holds its tables and its revisions.
 func (c *Component) Schema() string { return c.schema }
 
 // Dir loads the component's migration directory once.
@@ -134,20 +136,23 @@ func (c *Component) revisions(ctx context.Context, db dbx.DB) (int, error) {
 	return n, err
 }
 
-// upToDate reports whether every version of dir is applied, clean and unchanged: one
-// query, which works through a transaction too. A missing revisions table is "no".
+// upToDate reports whether every version of dir is applied, clean and unchanged: two
+// light queries, which work through a transaction too (neither can fail and abort it: a
+// revisions table the role cannot read is "no", for the migrator to report precisely).
+// A missing revisions table is "no".
 func (c *Component) upToDate(ctx context.Context, db dbx.DB, dir *migrate.Dir) (bool, error) {
 	table := sqlident.Name{Schema: c.schema, Name: "revisions"}
-	var exists bool
-	if err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table.Quoted()).Scan(&exists); err != nil {
+	var readable bool
+	if err := db.QueryRow(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN false ELSE has_table_privilege($1, 'SELECT') END`,
+		table.Quoted()).Scan(&readable); err != nil {
 		return false, fmt.Errorf("install schema %s: %w", c.schema, err)
 	}
-	if !exists {
+	if !readable {
 		return false, nil
 	}
 	rows, err := db.Query(ctx, `SELECT version, checksum, state = 'applied' FROM `+table.Quoted()+` ORDER BY version`)
 	if err != nil {
-		return false, nil // let the migrator report it precisely
+		return false, fmt.Errorf("install schema %s: read revisions: %w", c.schema, err)
 	}
 	defer rows.Close()
 	i := 0
