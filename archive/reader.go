@@ -90,6 +90,22 @@ func (r *Reader) Next() bool { return r.r.Next() }
 // pgtype.Timestamptz, pgtype.Time, pgtype.UUID; nil for NULL.
 func (r *Reader) Values() ([]any, error) { return r.r.Values() }
 
+// Text returns the current row as PostgreSQL's text output would render each value (for
+// CSV and other text tools); a NULL is the empty string with its null flag set.
+func (r *Reader) Text() (text []string, null []bool, err error) {
+	vals, err := r.r.Values()
+	if err != nil {
+		return nil, nil, err
+	}
+	text, null = make([]string, len(vals)), make([]bool, len(vals))
+	for i, v := range vals {
+		var ok bool
+		text[i], ok = parquetio.FormatText(v)
+		null[i] = !ok
+	}
+	return text, null, nil
+}
+
 // Err returns the error that stopped Next, if any.
 func (r *Reader) Err() error { return r.r.Err() }
 

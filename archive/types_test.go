@@ -82,11 +82,11 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	pr, pw := io.Pipe()
 	go func() {
 		w := csv.NewWriter(pw)
-		rec := make([]string, len(r.Columns()))
 		for r.Next() {
-			vals, _ := r.Values()
-			for i, v := range vals {
-				rec[i], _ = parquetio.FormatText(v)
+			rec, _, err := r.Text()
+			if err != nil {
+				pw.CloseWithError(err)
+				return
 			}
 			w.Write(rec)
 		}
@@ -102,6 +102,9 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	}
 	if recs[0][1] != "1" || recs[0][18] != "{1,NULL,-1}" {
 		t.Errorf("first CSV record %q", recs[0])
+	}
+	if cols := r.Columns(); len(cols) != 23 || cols[1].Name == "" || cols[18].Kind != KindText || r.NumRows() != 2002 || r.Read() != 2002 || len(r.SHA256()) != 64 {
+		t.Errorf("reader: columns %+v, %d rows in the footer, %d read, sha256 %q", cols, r.NumRows(), r.Read(), r.SHA256())
 	}
 }
 

@@ -65,8 +65,8 @@ func tables(t *testing.T, db *pgxpool.Pool, schema string) []string {
 	return names
 }
 
-// TestComponentsRoundTrip installs each of the SDK's schemas through the migrate engine,
-// rolls every version back (leaving only the revisions tables of the schema) and
+// TestComponentsRoundTrip installs each of the SDK's schemas through the migrate engine
+// from several goroutines at once, rolls every version back (leaving only the revisions tables of the schema) and
 // installs again. Loading each directory checks its atlas.sum and rollback files.
 func TestComponentsRoundTrip(t *testing.T) {
 	for name, c := range components() {
@@ -74,8 +74,16 @@ func TestComponentsRoundTrip(t *testing.T) {
 			ctx := context.Background()
 			db := pgtest.DB(t, "", nil)
 			dir := c.dir(t)
-			if err := c.install(ctx, db); err != nil {
-				t.Fatal(err)
+			// Replicas starting at once: the migrator's lock lets one apply, the others
+			// find the versions applied.
+			errs := make(chan error, 4)
+			for range 4 {
+				go func() { errs <- c.install(ctx, db) }()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
 			}
 			installed := tables(t, db, c.schema)
 			if len(installed) <= 2 {
