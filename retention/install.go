@@ -48,12 +48,13 @@ func Install(ctx context.Context, db TxDB) error {
 	return nil
 }
 
-// legacyVersions maps the files of the earlier installer to the versions of the
-// migration directory that hold the same statements.
+// legacyVersions maps the versions the earlier installer recorded (its files were
+// numbered 0001, 0002, 0003 before they became this directory's first versions) to
+// the versions of the migration directory that hold the same statements.
 var legacyVersions = map[string]string{
-	"0001": "20261120000000", // 0001_retention.sql
-	"0002": "20261120000100", // 0002_hold_table_schema.sql
-	"0003": "20261120000200", // 0003_archive_purge.sql
+	"0001": "20261120000000", // retention
+	"0002": "20261120000100", // hold_table_schema
+	"0003": "20261120000200", // archive_purge
 }
 
 // legacyInstall reads lsos_retention.schema_migrations, written by the installer of
