@@ -33,7 +33,7 @@ var installer = sdkinstall.New("archive", Schema, Migrations(), nil)
 
 // Install creates or upgrades the catalog with the migrate engine, under its advisory
 // lock, recording the versions in lsos_archive.revisions: idempotent and safe from many
-// replicas at once, one query when nothing is pending. A catalog created by an earlier
+// replicas at once, two light queries when nothing is pending. A catalog created by an earlier
 // SDK is adopted as it is. Installing needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn;
 // through a transaction, Install only checks that the catalog is up to date.
 func Install(ctx context.Context, db TxDB) error {

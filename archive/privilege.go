@@ -10,6 +10,7 @@ import (
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
+	"github.com/lsos/lsosgov/retention"
 )
 
 // ErrPrivilege is wrapped by [PrivilegeError]: the database role lacks a privilege a
@@ -98,13 +99,13 @@ func (r *runner) checkPrivileges(ctx context.Context, db DB, name governance.Qua
 	err := db.QueryRow(ctx, `
 		SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'lsos_retention' AND c.relname = 'legal_holds'`).Scan(&canRead)
+		WHERE n.nspname = '`+retention.Schema+`' AND c.relname = 'legal_holds'`).Scan(&canRead)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows): // retention is not installed: there are no holds to read
 	case err != nil:
 		return fmt.Errorf("archive: %s: check the role's privileges: %w", name, err)
 	case canRead != nil && !*canRead:
-		return fail(StepDrop, "USAGE on schema lsos_retention and SELECT on lsos_retention.legal_holds (the legal-hold check before a drop)")
+		return fail(StepDrop, "USAGE on schema "+retention.Schema+" and SELECT on "+retention.Schema+".legal_holds (the legal-hold check before a drop)")
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 			return 0, fmt.Errorf("archive: attach %s to %s: %w", tn, parent, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
+	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
 		id, m.Partition, "restored into "+tn.String()); err != nil {
 		return 0, err
 	}

@@ -309,7 +309,7 @@ func (r *runner) event(ctx context.Context, db DB, e Event, record bool) {
 	if record && !r.opts.DryRun {
 		// The event log is the audit record of destructive steps; a failure to write it is
 		// logged, and the step itself is already recorded in the catalog state.
-		if _, err := db.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		if _, err := db.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.ID, e.Partition, string(e.Step), e.Detail, r.opts.Actor, e.At); err != nil {
 			r.opts.Logger.ErrorContext(ctx, "archive: write event", "id", e.ID, "err", err)
 		}
@@ -325,7 +325,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 	err = r.withConn(ctx, func(conn DB) error {
 		if !r.opts.DryRun {
 			var got bool
-			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive'), hashtext($1))`, name.String()).Scan(&got); err != nil {
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`'), hashtext($1))`, name.String()).Scan(&got); err != nil {
 				return err
 			}
 			if !got {
@@ -333,7 +333,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 				r.event(ctx, conn, Event{Partition: name.String(), Step: StepSkip, Detail: res.Skipped}, false)
 				return nil
 			}
-			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive'), hashtext($1))`, name.String())
+			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`'), hashtext($1))`, name.String())
 		}
 		return r.lifecycle(ctx, conn, name, &res)
 	})
@@ -368,7 +368,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 	} else {
 		// The relation is gone: either a previous run dropped it (its entry may still be
 		// at "detached" if the run crashed right after the drop) or someone else did.
-		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
+		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
 		if err != nil && !r.opts.DryRun {
 			return err
 		}
@@ -752,12 +752,12 @@ func parseName(s string) (governance.QualifiedName, error) {
 func ddlLock(ctx context.Context, db DB) (unlock func(), err error) {
 	for {
 		var got bool
-		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive.ddl'), 0)`).Scan(&got); err != nil {
+		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`.ddl'), 0)`).Scan(&got); err != nil {
 			return nil, err
 		}
 		if got {
 			return func() {
-				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive.ddl'), 0)`)
+				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`.ddl'), 0)`)
 			}, nil
 		}
 		select {

@@ -16,8 +16,8 @@ const RunsTable = `lsos_integrity.lsos_integrity_runs`
 
 // Install creates or upgrades the schema lsos_integrity that holds saved reports, with
 // the migrate engine under its advisory lock (versions recorded in
-// lsos_integrity.revisions): idempotent and safe from many replicas at once, one query
-// when nothing is pending. [SaveRun] calls it; call it yourself first when SaveRun will
+// lsos_integrity.revisions): idempotent and safe from many replicas at once, two light
+// queries when nothing is pending. [SaveRun] calls it; call it yourself first when SaveRun will
 // be given a transaction, which cannot run the migrator. db must be a *pgxpool.Pool,
 // *pgxpool.Conn or *pgx.Conn when something is pending.
 func Install(ctx context.Context, db DB) error {

@@ -158,7 +158,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		return nil, fmt.Errorf("retention: active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_retention.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
 		return nil, fmt.Errorf("retention: active views: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlident.Quote(opts.Schema)); err != nil {
@@ -241,7 +241,7 @@ func DropActiveViews(ctx context.Context, db TxDB, opts ActiveViewOptions) ([]st
 		return nil, fmt.Errorf("retention: drop active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_retention.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
 		return nil, fmt.Errorf("retention: drop active views: lock: %w", err)
 	}
 	owned, err := ownedViews(ctx, tx, opts.Schema)

@@ -32,8 +32,8 @@
 // native migration directory (<version>_<name>.up.sql and .down.sql, atlas.sum) whose
 // revisions are recorded in lsos_retention.revisions, applied under the migrator's
 // advisory lock, so many replicas may call it at once; when nothing is pending it costs
-// one query. An install by an earlier SDK (lsos_retention.schema_migrations) is carried
-// over: its versions are baselined and its rows kept. Install needs a pool or a
+// two light queries. An install by an earlier SDK (lsos_retention.schema_migrations) is
+// carried over: its versions are baselined and its rows kept. Install needs a pool or a
 // connection; through a transaction it only checks the schema is up to date.
 //
 // # Catalog and categories

@@ -18,7 +18,7 @@ var (
 	// ErrHeld is wrapped by [HeldError]: a legal hold forbids the action.
 	ErrHeld = errors.New("retention: blocked by a legal hold")
 	// ErrNotInstalled means the lsos_retention schema is missing: call [Install].
-	ErrNotInstalled = errors.New("retention: the lsos_retention schema is not installed; call retention.Install (or govctl retention install) first")
+	ErrNotInstalled = errors.New("retention: the " + Schema + " schema is not installed; call retention.Install (or govctl retention install) first")
 	// ErrHoldNotFound is returned by ReleaseHold for an unknown or already released hold.
 	ErrHoldNotFound = errors.New("retention: no active legal hold with that id")
 )
@@ -165,7 +165,7 @@ func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
 	if err := requireInstalled(ctx, db); err != nil {
 		return Hold{}, err
 	}
-	rows, err := db.Query(ctx, `INSERT INTO lsos_retention.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
+	rows, err := db.Query(ctx, `INSERT INTO `+Schema+`.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
 		VALUES (nullif($1, ''), $2, $3, $4, $5, $6, $7) RETURNING `+holdCols, s.TenantID, schema, table, s.Reason, s.By, s.From, nullTime(s.Until))
 	if err != nil {
 		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
@@ -188,7 +188,7 @@ func ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
 	if err := requireInstalled(ctx, db); err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM lsos_retention.legal_holds
+	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM `+Schema+`.legal_holds
 		WHERE ($1::timestamptz IS NULL OR (active_from <= $1 AND (active_until IS NULL OR active_until > $1) AND (released_at IS NULL OR released_at > $1)))
 		  AND ($2 = '' OR tenant_id = $2)
 		ORDER BY id`, nullTime(o.ActiveAt), o.TenantID)
@@ -206,7 +206,7 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 	if err := requireInstalled(ctx, db); err != nil {
 		return err
 	}
-	tag, err := db.Exec(ctx, `UPDATE lsos_retention.legal_holds SET released_at = $2, released_by = $3
+	tag, err := db.Exec(ctx, `UPDATE `+Schema+`.legal_holds SET released_at = $2, released_by = $3
 		WHERE id = $1 AND released_at IS NULL`, id, at, by)
 	if err != nil {
 		return fmt.Errorf("retention: release hold %d: %w", id, err)
@@ -260,7 +260,7 @@ func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, t
 			JOIN pg_class c ON c.oid = a.relid JOIN pg_namespace n ON n.oid = c.relnamespace
 			UNION SELECT $2::text, $3::text
 		)
-		SELECT `+holdCols+` FROM lsos_retention.legal_holds
+		SELECT `+holdCols+` FROM `+Schema+`.legal_holds
 		WHERE active_from <= $4 AND (active_until IS NULL OR active_until > $4) AND (released_at IS NULL OR released_at > $4)
 		  AND (table_name IS NULL
 		       OR (table_schema, table_name) IN (SELECT sch, rel FROM names)

@@ -34,7 +34,7 @@ var installer = sdkinstall.New("retention", Schema, Migrations(), legacyInstall)
 
 // Install applies the package's migrations that db lacks with the migrate engine, under
 // its advisory lock, recording them in lsos_retention.revisions. It is idempotent and
-// safe to call from many replicas at once; when nothing is pending it costs one query.
+// safe to call from many replicas at once; when nothing is pending it costs two light queries.
 // An install made by an earlier SDK (lsos_retention.schema_migrations) is carried over:
 // its versions are baselined, its data kept.
 //
@@ -62,10 +62,10 @@ var legacyVersions = map[string]string{
 // file's time of application.
 func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err error) {
 	var exists bool
-	if err := db.QueryRow(ctx, `SELECT to_regclass('lsos_retention.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+	if err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
 		return "", "", err
 	}
-	rows, err := db.Query(ctx, `SELECT version, applied_at FROM lsos_retention.schema_migrations ORDER BY version`)
+	rows, err := db.Query(ctx, `SELECT version, applied_at FROM `+Schema+`.schema_migrations ORDER BY version`)
 	if err != nil {
 		return "", "", err
 	}
@@ -79,7 +79,7 @@ func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err er
 		}
 		nv, ok := legacyVersions[v]
 		if !ok {
-			return "", "", fmt.Errorf("lsos_retention.schema_migrations has version %q, which this SDK does not know; upgrade the SDK", v)
+			return "", "", fmt.Errorf(Schema+".schema_migrations has version %q, which this SDK does not know; upgrade the SDK", v)
 		}
 		if nv > version {
 			version = nv
@@ -92,12 +92,12 @@ func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err er
 	if version == "" {
 		return "", "", nil
 	}
-	return version, "carried over from lsos_retention.schema_migrations (" + strings.Join(applied, ", ") + ")", nil
+	return version, "carried over from " + Schema + ".schema_migrations (" + strings.Join(applied, ", ") + ")", nil
 }
 
 // installed reports whether Install has run on db.
 func installed(ctx context.Context, db DB) (bool, error) {
 	var ok bool
-	err := db.QueryRow(ctx, `SELECT to_regclass('lsos_retention.legal_holds') IS NOT NULL`).Scan(&ok)
+	err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.legal_holds') IS NOT NULL`).Scan(&ok)
 	return ok, err
 }

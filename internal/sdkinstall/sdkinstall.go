@@ -68,7 +68,7 @@ func (c *Component) Dir() (*migrate.Dir, error) {
 }
 
 // Install applies the component's pending migrations. When every version is applied
-// it costs one query; otherwise db must be a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn,
+// it costs two light queries; otherwise db must be a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn,
 // which the migrator needs for its session lock.
 func (c *Component) Install(ctx context.Context, db dbx.DB) error {
 	dir, err := c.Dir()
