@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -109,8 +110,9 @@ func (c *TableCatalog) FindName(n governance.QualifiedName) (*Table, bool) {
 }
 
 // Catalog reads the user tables of db (every schema except system schemas and the
-// SDK's own schemas, [governance.Policy.IsSDKSchema]: their tables are bookkeeping, not
-// tenant data) and settles each one's time column, class and retention category from
+// SDK's own schemas: those of [governance.Policy.IsSDKSchema] and the ones this SDK
+// creates under its default prefix, lsos_retention and the like; their tables are
+// bookkeeping, not tenant data) and settles each one's time column, class and retention category from
 // policy p.
 func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, error) {
 	if p == nil {
@@ -141,7 +143,7 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 			rows.Close()
 			return nil, fmt.Errorf("retention: read tables: %w", err)
 		}
-		if p.IsSDKSchema(t.Name.Schema) {
+		if softdelete.IsSDKSchema(p, t.Name.Schema) {
 			continue
 		}
 		cat.Tables = append(cat.Tables, t)

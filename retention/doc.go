@@ -38,12 +38,13 @@
 //
 // # Catalog and categories
 //
-// [Catalog] reads the user tables from pg_catalog (the SDK's own schemas,
-// [governance.Policy.IsSDKSchema], are left out): partitions with their range bounds, primary and foreign keys, the tenant
-// column, a time column and a retention category. The category comes from the policy's
-// retention rules; failing that, an audit-class table (policy classes.tables or a
-// "lsos:class=audit" table comment) or an audit-named table (audit_*, *_audit,
-// *_audit_log) is category audit. The time column is the rule's time_column, else the
+// [Catalog] reads the user tables from pg_catalog (the SDK's own schemas are left out:
+// the policy's, [governance.Policy.IsSDKSchema], and lsos_retention and the other
+// schemas the SDK creates under its default prefix): partitions with their range
+// bounds, primary and foreign keys, the tenant column, a time column and a retention
+// category. The category comes from the policy's retention rules; failing that, an
+// audit-class table (policy classes.tables or a "lsos:class=audit" table comment) or an
+// audit-named table (audit_*, *_audit, *_audit_log) is category audit. The time column is the rule's time_column, else the
 // partition key, else the first NOT NULL date/timestamp column (event columns before
 // created_at).
 //

@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // externalReferrers lists the foreign keys from relations the catalog leaves out (the
-// SDK's own schemas, p.IsSDKSchema, e.g. a partition archive.Run kept detached in
+// SDK's own schemas, softdelete.IsSDKSchema, e.g. a partition archive.Run kept detached in
 // lsos_archive_detached) that reference tenant-owned tables and hold rows of tenant (or
 // cannot tell, lacking the tenant column). A hard delete would fail on them half-way,
 // so it refuses up front.
@@ -46,7 +47,7 @@ func externalReferrers(ctx context.Context, db DB, p *governance.Policy, cat *Ta
 			rows.Close()
 			return nil, err
 		}
-		if owned[r.parent] && p.IsSDKSchema(r.child.Schema) && !p.IsSDKSchema(r.parent.Schema) {
+		if owned[r.parent] && softdelete.IsSDKSchema(p, r.child.Schema) && !softdelete.IsSDKSchema(p, r.parent.Schema) {
 			refs = append(refs, r)
 		}
 	}

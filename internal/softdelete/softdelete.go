@@ -30,6 +30,15 @@ const Column = "deleted_at"
 // table without deleted_at.
 const OffboardingTable = "lsos_retention.offboarding"
 
+// IsSDKSchema reports whether schema belongs to the SDK, for the catalogs that leave the
+// SDK's bookkeeping out: the policy's sdk.prefix and sdk.schemas
+// ([governance.Policy.IsSDKSchema]), and the default prefix, under which packages
+// retention, archive and integrity create their schemas (lsos_retention, lsos_archive,
+// lsos_integrity) whatever the policy's prefix.
+func IsSDKSchema(p *governance.Policy, schema string) bool {
+	return p.IsSDKSchema(schema) || (*governance.Policy)(nil).IsSDKSchema(schema)
+}
+
 // Marker says how one database marks soft-deleted tenants.
 type Marker struct {
 	// Tenants is the tenants table; Key its single-column primary key, of type KeyType
@@ -44,7 +53,7 @@ type Marker struct {
 
 // Discover finds the marker of db for the policy's tenants table (p.Tenant.Table:
 // "tenants" or "schema.tenants"; an unqualified name matches the first schema in name
-// order, the SDK's own schemas (p.IsSDKSchema) excluded, as package retention's catalog
+// order, the SDK's own schemas ([IsSDKSchema]) excluded, as package retention's catalog
 // does). It returns nil when nothing can mark a tenant soft-deleted: no tenants table
 // with a single-column primary key, or one without deleted_at while lsos_retention is
 // not installed. A nil p is the default policy.
@@ -83,7 +92,7 @@ func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, er
 		if err := rows.Scan(&c.Tenants.Schema, &c.Tenants.Name, &k, &kt, &c.DeletedAt, &ob); err != nil {
 			return nil, fmt.Errorf("softdelete: find the tenants table: %w", err)
 		}
-		if p.IsSDKSchema(c.Tenants.Schema) {
+		if IsSDKSchema(p, c.Tenants.Schema) {
 			continue
 		}
 		m, key, keyType, offboarding, found = c, k, kt, ob, true
