@@ -20,7 +20,6 @@ import (
 
 	"github.com/lsos/lsosgov/examples/lsos"
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
@@ -38,7 +37,7 @@ func sampleSetup(ctx context.Context, c *pgx.Conn) error {
 func sampleDB(t *testing.T) *pgxpool.Pool { return pgtest.DB(t, "archive-lsos", sampleSetup) }
 
 func fileStore(t *testing.T) *blob.Bucket {
-	b, err := parquetio.OpenBucket(context.Background(), "file://"+t.TempDir())
+	b, err := OpenBucket(context.Background(), "file://"+t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +75,7 @@ func s3Store(t *testing.T) (*blob.Bucket, *failingBackend, string) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_REGION", "us-east-1")
 	u := "s3://archive?region=us-east-1&endpoint=" + srv.URL + "&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
-	b, err := parquetio.OpenBucket(context.Background(), u)
+	b, err := OpenBucket(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +146,7 @@ func TestEndToEnd(t *testing.T) {
 			steps := map[Step]int{}
 			var logs strings.Builder
 			rep, err := run(t, db, store, Options{
-				Tables: tables, Export: parquetio.Options{RowGroupRows: 50},
+				Tables: tables, Export: ExportOptions{RowGroupRows: 50},
 				Progress: func(e Event) { steps[e.Step]++ },
 				Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
 			})
@@ -279,11 +278,11 @@ func TestCrashAndRerun(t *testing.T) {
 			}
 			before := count(t, db, `SELECT count(*) FROM ranking_snapshots`)
 			want := count(t, db, `SELECT count(*) FROM copy`)
-			opts := Options{Partitions: []Partition{{Name: part}}, CrashAfter: step}
+			opts := Options{Partitions: []Partition{{Name: part}}, crashAfter: step}
 			if _, err := run(t, db, store, opts); !errors.Is(err, ErrCrash) {
 				t.Fatalf("crash run: %v", err)
 			}
-			opts.CrashAfter = ""
+			opts.crashAfter = ""
 			rep, err := run(t, db, store, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -346,7 +345,7 @@ func TestTruncatedObjectIsExportedAgain(t *testing.T) {
 	store := fileStore(t)
 	part := Partition{Name: "public.ranking_snapshots_2024_12"}
 	want := count(t, db, `SELECT count(*) FROM ranking_snapshots_2024_12`)
-	if _, err := run(t, db, store, Options{Partitions: []Partition{part}, CrashAfter: StepVerify}); !errors.Is(err, ErrCrash) {
+	if _, err := run(t, db, store, Options{Partitions: []Partition{part}, crashAfter: StepVerify}); !errors.Is(err, ErrCrash) {
 		t.Fatal(err)
 	}
 	es, _ := List(ctx, db)
@@ -392,7 +391,7 @@ func TestRowsChangedAfterExport(t *testing.T) {
 	db := sampleDB(t)
 	store := fileStore(t)
 	part := Partition{Name: "public.ranking_snapshots_2024_11"}
-	if _, err := run(t, db, store, Options{Partitions: []Partition{part}, CrashAfter: StepVerify}); !errors.Is(err, ErrCrash) {
+	if _, err := run(t, db, store, Options{Partitions: []Partition{part}, crashAfter: StepVerify}); !errors.Is(err, ErrCrash) {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(ctx, `INSERT INTO ranking_snapshots SELECT tenant_id, keyword_id, captured_on + 1, 99, url, serp_features FROM ranking_snapshots_2024_11 WHERE captured_on = '2024-11-01' ON CONFLICT DO NOTHING`); err != nil {

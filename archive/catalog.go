@@ -48,7 +48,7 @@ func scanEntry(r pgx.CollectableRow) (Entry, error) {
 
 // Get returns the catalog entry id (ErrNotFound when there is none).
 func Get(ctx context.Context, db DB, id string) (Entry, error) {
-	rows, err := db.Query(ctx, `SELECT `+entryCols+` FROM lsos_archive.archives WHERE id = $1`, id)
+	rows, err := db.Query(ctx, `SELECT `+entryCols+` FROM `+Schema+`.archives WHERE id = $1`, id)
 	if err != nil {
 		return Entry{}, fmt.Errorf("archive: read catalog (run archive.Install first?): %w", err)
 	}
@@ -62,7 +62,7 @@ func Get(ctx context.Context, db DB, id string) (Entry, error) {
 // List returns every catalog entry, by table and range. Entries still in progress are
 // included; see Entry.State.
 func List(ctx context.Context, db DB) ([]Entry, error) {
-	return query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives ORDER BY parent, range_from, partition`)
+	return query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives ORDER BY parent, range_from, partition`)
 }
 
 // FindOptions narrow [Find]. Zero fields match everything.
@@ -90,7 +90,7 @@ func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
 	if !f.To.IsZero() {
 		to = &f.To
 	}
-	return query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives
+	return query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives
 		WHERE state IN ('dropped', 'kept')
 		  AND ($1 = '' OR parent = $1)
 		  AND ($2::timestamptz IS NULL OR range_to IS NULL OR range_to > $2)
@@ -148,7 +148,7 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 		rows, bytes, sha = &m.Rows, &m.Bytes, &m.SHA256
 	}
 	const upsert = `
-		INSERT INTO lsos_archive.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
+		INSERT INTO ` + Schema + `.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
 			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
@@ -159,7 +159,7 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 	if ev != nil {
 		// One statement is one transaction on any DB (pool, connection or transaction).
 		sql = `WITH up AS (` + upsert + ` RETURNING id, partition)
-			INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at)
+			INSERT INTO ` + Schema + `.events (archive_id, partition, step, detail, actor, at)
 			SELECT id, partition, $19::text, $20::text, $21::text, $22::timestamptz FROM up`
 		args = append(args, string(ev.Step), ev.Detail, ev.Actor, ev.At)
 	}

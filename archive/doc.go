@@ -3,13 +3,32 @@
 // row, is verified, detached and dropped, and can be restored or read back for audits and
 // historical reporting.
 //
+//	import _ "gocloud.dev/blob/fileblob" // in the program: the store's driver
+//
+//	store, err := archive.OpenBucket(ctx, "file:///var/lib/lsos/archive")
+//	if err != nil {
+//		return err
+//	}
+//	defer store.Close()
+//	rep, err := archive.Run(ctx, pool, store, governance.Default(), archive.Options{
+//		Tables: []string{"public.ranking_snapshots"},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	parts, rows := rep.Archived()
+//	fmt.Println(parts, "partitions,", rows, "rows archived")
+//
+// The package examples run this against the test kit's PostgreSQL, find and restore an
+// archived month, and purge an offboarded tenant from the archives ([PurgeTenant]).
+//
 // # Lifecycle
 //
 // [Run] takes the partitions that package retention says may leave hot storage (or an
 // explicit [Options.Partitions] list) and, for each, runs:
 //
 //	export   stream the partition (binary-format query) into Parquet, zstd, bounded row
-//	         groups, uploaded with the store's multipart writer (internal/parquetio)
+//	         groups ([ExportOptions]), uploaded with the store's multipart writer
 //	verify   re-read the object: SHA-256, footer and decoded row counts, and the row
 //	         count of the partition now
 //	record   write the manifest next to the object; the catalog row holds it too
@@ -30,13 +49,16 @@
 // catalog state, so the audit trail is complete after any crash and re-run (a step done
 // outside a transaction, such as DETACH … CONCURRENTLY, is recorded with its event by the
 // re-run that finds it done). Several workers may run at once: a per-partition advisory lock
-// gives each partition to one of them. [Options.CrashAfter] stops a run after a named step
-// for fault-injection tests.
+// gives each partition to one of them. The module's crash tests stop runs at each step
+// through hooks that are not part of the API.
 //
 // # Catalog and manifests
 //
-// [Install] creates the schema lsos_archive ([CatalogSQL]); [Run] calls it. [List], [Find]
-// and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
+// [Install] creates and upgrades the schema lsos_archive with the module's migrate
+// engine: [Migrations] is a native migration directory whose revisions are recorded in
+// lsos_archive.revisions, applied under the migrator's advisory lock (safe from many
+// replicas at once; a catalog an earlier SDK created is adopted as it is). [Run] calls
+// it. [List], [Find] and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
 // SHA-256, per-column null counts and min/max (numbers and times only: no text value that
 // could be sensitive), DDL, index and constraint definitions, the tenants present with
 // row counts, the policy version, who and when. [RebuildCatalog] re-creates the catalog
@@ -44,8 +66,18 @@
 //
 // # Stores
 //
-// Stores are [gocloud.dev/blob] buckets; parquetio.OpenBucket opens file://, s3:// and
-// mem:// URLs. For an S3-compatible server give the endpoint and path-style addressing:
+// Stores are [gocloud.dev/blob] buckets; any *blob.Bucket works, and [OpenBucket] opens
+// one from a URL with file:// defaults that keep uploads atomic. This package registers
+// no blob driver, so a program that archives to a local directory does not link the AWS
+// SDK: the program (its main package, or the test) registers the drivers it uses with a
+// blank import:
+//
+//	import (
+//		_ "gocloud.dev/blob/fileblob" // file:///var/lib/lsos/archive
+//		_ "gocloud.dev/blob/s3blob"   // s3://bucket?region=…
+//	)
+//
+// For an S3-compatible server give the endpoint and path-style addressing:
 //
 //	s3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required
 //
@@ -57,12 +89,16 @@
 // checking the checksum before loading and the row count after, in one transaction. A
 // new table gets the partition's indexes from the manifest, built after the load and
 // named after the table ([Target.NoIndexes] turns this off); a re-attached partition
-// gets the parent's indexes from the ATTACH.
-// [Open] streams the rows for read-only tools; [Verify] re-checks an object.
+// gets the parent's indexes from the ATTACH. The manifest's index definitions are never
+// executed as stored: each must be one CREATE INDEX on the archived partition, and the
+// statement is rebuilt with the new name and table quoted by this package.
+// [Open] streams the rows for read-only tools (a [Reader], columns with their
+// [ColumnKind]); [Verify] re-checks an object.
 //
 // # Kept copies and purged tenants
 //
-// With KeepDetached the detached table moves to the archive schema after its foreign
+// With KeepDetached the detached table moves to [Options.DetachedSchema], one of the
+// SDK's schemas (lsos_archive_detached by default), after its foreign
 // keys are dropped: the archive object is the record, and a copy that still referenced
 // live parents would make a tenant's hard delete fail half-way. When a tenant is purged
 // (retention's offboarding), [PurgeTenant] removes its rows from every archive that

@@ -3,6 +3,7 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"github.com/lsos/lsosgov/internal/faults"
 )
 
 // Sentinel errors.
@@ -12,8 +13,6 @@ var (
 	// ErrVerify: an object or a partition did not match what was recorded; nothing was
 	// detached or dropped.
 	ErrVerify = errors.New("archive: verification failed")
-	// ErrCrash is returned when Options.CrashAfter stops a run at a named step (tests).
-	ErrCrash = errors.New("archive: stopped by CrashAfter")
 	// ErrInTransaction: Run was given a transaction; DETACH … CONCURRENTLY cannot run in one.
 	ErrInTransaction = errors.New("archive: Run needs a pool or a connection, not a transaction (DETACH PARTITION CONCURRENTLY cannot run inside a transaction block)")
 )
@@ -31,3 +30,6 @@ func (e *StepError) Error() string {
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
+
+// errCrash is returned when a fault-injection crash point stops a run (tests only).
+var errCrash = faults.ErrCrash

@@ -2,66 +2,42 @@ package archive
 
 import (
 	"context"
+	"embed"
 	"fmt"
+	"io/fs"
+
+	"github.com/lsos/lsosgov/internal/sdkinstall"
 )
 
-// Schema is the schema holding the archive catalog and its event log.
+//go:embed migrations/*.sql migrations/atlas.sum
+var migrationFS embed.FS
+
+// Schema is the schema holding the archive catalog, its event log and the revisions of
+// its migration directory. Every statement of the package names it through this
+// constant.
 const Schema = "lsos_archive"
 
-// CatalogSQL creates the catalog: one row per archived partition (its lifecycle state
-// and manifest) and an append-only event log of every step. It is idempotent; [Install]
-// runs it, and a migration directory may include it verbatim instead.
-const CatalogSQL = `
-CREATE SCHEMA IF NOT EXISTS lsos_archive;
-CREATE TABLE IF NOT EXISTS lsos_archive.archives (
-    id             text PRIMARY KEY,
-    parent         text NOT NULL,
-    partition      text NOT NULL,
-    range_from     timestamptz,
-    range_to       timestamptz,
-    bounds         text NOT NULL,
-    rows           bigint,
-    bytes          bigint,
-    sha256         text,
-    object         text NOT NULL,
-    manifest_object text NOT NULL,
-    tenants        text[] NOT NULL DEFAULT '{}',
-    state          text NOT NULL CHECK (state IN ('pending', 'uploaded', 'verified', 'recorded', 'detached', 'dropped', 'kept')),
-    manifest       jsonb NOT NULL,
-    policy_version text NOT NULL DEFAULT '',
-    archived_by    text NOT NULL,
-    archived_at    timestamptz NOT NULL,
-    updated_at     timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS archives_parent_range ON lsos_archive.archives (parent, range_from, range_to);
-CREATE INDEX IF NOT EXISTS archives_partition ON lsos_archive.archives (partition);
-CREATE TABLE IF NOT EXISTS lsos_archive.events (
-    seq        bigserial PRIMARY KEY,
-    archive_id text NOT NULL,
-    partition  text NOT NULL,
-    step       text NOT NULL,
-    detail     text NOT NULL DEFAULT '',
-    actor      text NOT NULL,
-    at         timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_archive ON lsos_archive.events (archive_id, seq);
-`
-
-// Install creates the catalog schema and tables when missing. Concurrent callers are
-// serialised by a transaction-scoped advisory lock.
-func Install(ctx context.Context, db TxDB) error {
-	tx, err := db.Begin(ctx)
+// Migrations returns the catalog's migration directory in the migrate package's native
+// format (<version>_<name>.up.sql and .down.sql, atlas.sum), as [Install] applies it: one
+// row per archived partition (its lifecycle state and manifest) and an append-only event
+// log of every step.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
-		return fmt.Errorf("archive: install catalog: %w", err)
+		panic(err) // fixed at build time
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_archive.install'))`); err != nil {
-		return fmt.Errorf("archive: install catalog: %w", err)
-	}
-	if _, err := tx.Exec(ctx, CatalogSQL); err != nil {
-		return fmt.Errorf("archive: install catalog (needs CREATE on the database): %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	return sub
+}
+
+var installer = sdkinstall.New("archive", Schema, Migrations(), nil)
+
+// Install creates or upgrades the catalog with the migrate engine, under its advisory
+// lock, recording the versions in lsos_archive.revisions: idempotent and safe from many
+// replicas at once, two light queries when nothing is pending. A catalog created by an earlier
+// SDK is adopted as it is. Installing needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn;
+// through a transaction, Install only checks that the catalog is up to date.
+func Install(ctx context.Context, db TxDB) error {
+	if err := installer.Install(ctx, db); err != nil {
 		return fmt.Errorf("archive: install catalog: %w", err)
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/lsos/lsosgov/internal/parquetio"
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -76,19 +76,21 @@ func (m *Manifest) tenantIDs() []string {
 	return ids
 }
 
-func qualified(n sqlident.Name) *QualifiedName { return &QualifiedName{Schema: n.Schema, Name: n.Name} }
+func qualified(n governance.QualifiedName) *QualifiedName {
+	return &QualifiedName{Schema: n.Schema, Name: n.Name}
+}
 
 // exactName returns the exact name recorded in q, or, for an older manifest, the plain
 // "schema.table" text split at its first dot (never parsed with SQL rules, which would
 // fold case or reject a quote).
-func exactName(q *QualifiedName, text string) (sqlident.Name, error) {
-	n := sqlident.Name{}
+func exactName(q *QualifiedName, text string) (governance.QualifiedName, error) {
+	n := governance.QualifiedName{}
 	if q != nil {
-		n = sqlident.Name{Schema: q.Schema, Name: q.Name}
+		n = governance.QualifiedName{Schema: q.Schema, Name: q.Name}
 	} else if s, t, ok := strings.Cut(text, "."); ok {
-		n = sqlident.Name{Schema: s, Name: t}
+		n = governance.QualifiedName{Schema: s, Name: t}
 	} else {
-		n = sqlident.Name{Schema: "public", Name: text}
+		n = governance.QualifiedName{Schema: "public", Name: text}
 	}
 	if err := sqlident.Check(n.Schema); err != nil {
 		return n, fmt.Errorf("archive: manifest name %q: schema: %w", text, err)
@@ -102,10 +104,10 @@ func exactName(q *QualifiedName, text string) (sqlident.Name, error) {
 // ColumnManifest is a column with its PostgreSQL definition and export statistics.
 type ColumnManifest struct {
 	ColumnDef
-	Kind  parquetio.Kind `json:"kind"`
-	Nulls int64          `json:"nulls"`
-	Min   string         `json:"min,omitempty"`
-	Max   string         `json:"max,omitempty"`
+	Kind  ColumnKind `json:"kind"`
+	Nulls int64      `json:"nulls"`
+	Min   string     `json:"min,omitempty"`
+	Max   string     `json:"max,omitempty"`
 }
 
 const (

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -42,8 +43,8 @@ type TenantRows struct {
 // partInfo is what the catalog says about a partition before it is archived.
 type partInfo struct {
 	oid         uint32
-	name        sqlident.Name
-	parent      sqlident.Name
+	name        governance.QualifiedName
+	parent      governance.QualifiedName
 	bounds      string
 	columns     []ColumnDef
 	indexes     []string
@@ -53,13 +54,13 @@ type partInfo struct {
 
 // archiveID names an archive after the partition and its relation OID: stable across
 // re-runs of the same partition, new when a restored copy is archived again.
-func archiveID(name sqlident.Name, oid uint32) string {
+func archiveID(name governance.QualifiedName, oid uint32) string {
 	h := sha256.Sum256([]byte(name.String() + "#" + strconv.FormatUint(uint64(oid), 10)))
 	return name.Name + "-" + hex.EncodeToString(h[:5])
 }
 
 // relOID returns the OID of the relation called name, or 0 when there is none.
-func relOID(ctx context.Context, db DB, name sqlident.Name) (uint32, error) {
+func relOID(ctx context.Context, db DB, name governance.QualifiedName) (uint32, error) {
 	var oid *uint32
 	if err := db.QueryRow(ctx, `SELECT to_regclass($1)::oid`, name.Quoted()).Scan(&oid); err != nil {
 		return 0, err
@@ -72,7 +73,7 @@ func relOID(ctx context.Context, db DB, name sqlident.Name) (uint32, error) {
 
 // parentOf returns the partition's parent and whether a detach is pending; ok is false
 // when the relation is not (or no longer) a partition.
-func parentOf(ctx context.Context, db DB, oid uint32) (parent sqlident.Name, pending, ok bool, err error) {
+func parentOf(ctx context.Context, db DB, oid uint32) (parent governance.QualifiedName, pending, ok bool, err error) {
 	err = db.QueryRow(ctx, `
 		SELECT n.nspname, c.relname, i.inhdetachpending
 		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -134,7 +135,7 @@ func describePartition(ctx context.Context, db DB, oid uint32, tenantColumn stri
 
 // tenantRows counts the rows of table per tenant; nil when tenantColumn is empty or not
 // one of cols.
-func tenantRows(ctx context.Context, db DB, table sqlident.Name, cols []ColumnDef, tenantColumn string) ([]TenantRows, error) {
+func tenantRows(ctx context.Context, db DB, table governance.QualifiedName, cols []ColumnDef, tenantColumn string) ([]TenantRows, error) {
 	if tenantColumn == "" || !slices.ContainsFunc(cols, func(c ColumnDef) bool { return c.Name == tenantColumn }) {
 		return nil, nil
 	}
@@ -163,7 +164,7 @@ func (pi *partInfo) ddl() string {
 }
 
 // tableDDL is a standalone CREATE TABLE with the partition's columns.
-func tableDDL(name sqlident.Name, cols []ColumnDef) string {
+func tableDDL(name governance.QualifiedName, cols []ColumnDef) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + name.Quoted() + " (")
 	for i, c := range cols {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -82,7 +83,7 @@ func Partman(ctx context.Context, db DB, parent string) (*PartmanConfig, error) 
 	return partmanConfig(ctx, db, n)
 }
 
-func partmanConfig(ctx context.Context, db DB, parent sqlident.Name) (*PartmanConfig, error) {
+func partmanConfig(ctx context.Context, db DB, parent governance.QualifiedName) (*PartmanConfig, error) {
 	c := &PartmanConfig{Parent: parent.String()}
 	err := db.QueryRow(ctx, `SELECT n.nspname, e.extversion FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_partman'`).
 		Scan(&c.Schema, &c.Version)
@@ -115,7 +116,7 @@ func deref(s *string) string {
 
 // partmanGate checks, once per parent, whether pg_partman manages it and whether its
 // retention lets [Run] archive it.
-func (r *runner) partmanGate(ctx context.Context, parent sqlident.Name) error {
+func (r *runner) partmanGate(ctx context.Context, parent governance.QualifiedName) error {
 	key := parent.String()
 	if err, ok := r.gated[key]; ok {
 		return err
@@ -147,7 +148,7 @@ const partmanLockSQL = `hashtext('pg_partman run_maintenance')::bigint`
 // maintenance round that starts meanwhile skips and runs again at its next schedule. The
 // lock is polled, never awaited, for the reason given at [ddlLock]; a running maintenance
 // is waited for, and reported once.
-func (r *runner) partmanLock(ctx context.Context, db DB, parent sqlident.Name, m *Manifest) (unlock func(), err error) {
+func (r *runner) partmanLock(ctx context.Context, db DB, parent governance.QualifiedName, m *Manifest) (unlock func(), err error) {
 	if r.partman[parent.String()] == nil {
 		return func() {}, nil
 	}

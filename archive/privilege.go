@@ -8,7 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
+	"github.com/lsos/lsosgov/retention"
 )
 
 // ErrPrivilege is wrapped by [PrivilegeError]: the database role lacks a privilege a
@@ -42,13 +44,13 @@ func (e *PrivilegeError) Unwrap() error { return ErrPrivilege }
 // PostgreSQL's own ownership check). With KeepDetached the move needs CREATE on the
 // archive schema (or on the database while it is missing). A partition already gone
 // needs nothing.
-func (r *runner) checkPrivileges(ctx context.Context, db DB, name sqlident.Name, oid uint32) error {
+func (r *runner) checkPrivileges(ctx context.Context, db DB, name governance.QualifiedName, oid uint32) error {
 	if oid == 0 {
 		return nil
 	}
 	var (
 		role, owner, parentOwner string
-		parent                   sqlident.Name
+		parent                   governance.QualifiedName
 		ownsPart                 bool
 		ownsParent               *bool
 	)
@@ -97,13 +99,13 @@ func (r *runner) checkPrivileges(ctx context.Context, db DB, name sqlident.Name,
 	err := db.QueryRow(ctx, `
 		SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'lsos_retention' AND c.relname = 'legal_holds'`).Scan(&canRead)
+		WHERE n.nspname = '`+retention.Schema+`' AND c.relname = 'legal_holds'`).Scan(&canRead)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows): // retention is not installed: there are no holds to read
 	case err != nil:
 		return fmt.Errorf("archive: %s: check the role's privileges: %w", name, err)
 	case canRead != nil && !*canRead:
-		return fail(StepDrop, "USAGE on schema lsos_retention and SELECT on lsos_retention.legal_holds (the legal-hold check before a drop)")
+		return fail(StepDrop, "USAGE on schema "+retention.Schema+" and SELECT on "+retention.Schema+".legal_holds (the legal-hold check before a drop)")
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/faults"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/retention"
@@ -27,10 +28,10 @@ import (
 // StepPurge is the event-log step of a tenant purge from an archive.
 const StepPurge Step = "purge"
 
-// Purge crash points for [PurgeOptions.CrashAfter] (fault-injection tests).
+// Purge crash points for PurgeOptions.crashAfter (fault-injection tests).
 const (
-	PurgeCrashAfterRewrite = "rewrite" // new object uploaded and verified, manifest written, catalog unchanged
-	PurgeCrashAfterSwitch  = "switch"  // catalog points at the new object, old object not yet deleted
+	purgeCrashAfterRewrite = "rewrite" // new object uploaded and verified, manifest written, catalog unchanged
+	purgeCrashAfterSwitch  = "switch"  // catalog points at the new object, old object not yet deleted
 )
 
 // PurgeOperation is the operation under which [PurgeTenant] writes its audit records in
@@ -62,13 +63,13 @@ type PurgeOptions struct {
 	// PurgeTenant refuses, so a mistyped id cannot erase a live customer's history.
 	AllowUnpurged bool
 	// Export tunes the Parquet writer of the rewritten objects.
-	Export parquetio.Options
+	Export ExportOptions
 	// Logger receives structured logs (nil: discard); Progress receives events.
 	Logger   *slog.Logger
 	Progress func(Event)
-	// CrashAfter stops after a named point (PurgeCrashAfterRewrite or
-	// PurgeCrashAfterSwitch) for fault-injection tests; production leaves it empty.
-	CrashAfter string
+	// crashAfter stops after a named point (purgeCrashAfterRewrite or
+	// purgeCrashAfterSwitch) for fault-injection tests (export_test.go, internal/faults).
+	crashAfter string
 }
 
 // PurgeResult is what PurgeTenant did.
@@ -164,11 +165,14 @@ func (e *PurgeIncompleteError) Unwrap() []error {
 // unless AllowUnpurged is set. The returned error is a [PurgeIncompleteError] when some
 // archives still hold the tenant's rows; the result lists what was done either way.
 func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string, opts PurgeOptions) (*PurgeResult, error) {
+	if opts.crashAfter == "" {
+		opts.crashAfter = faults.CrashAfter(ctx)
+	}
 	if strings.TrimSpace(tenant) == "" {
 		return nil, errors.New("archive: purge: tenant id is required")
 	}
 	if store == nil {
-		return nil, errors.New("archive: purge: no store; open the archive bucket (parquetio.OpenBucket) and pass it")
+		return nil, errors.New("archive: purge: no store; open the archive bucket (archive.OpenBucket or any *blob.Bucket) and pass it")
 	}
 	if opts.Policy == nil {
 		opts.Policy = governance.Default()
@@ -182,10 +186,10 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	if opts.Holds == nil {
 		opts.Holds = retentionHolds
 	}
-	switch opts.CrashAfter {
-	case "", PurgeCrashAfterRewrite, PurgeCrashAfterSwitch:
+	switch opts.crashAfter {
+	case "", purgeCrashAfterRewrite, purgeCrashAfterSwitch:
 	default:
-		return nil, fmt.Errorf("archive: purge: CrashAfter %q is not a purge crash point (rewrite, switch)", opts.CrashAfter)
+		return nil, fmt.Errorf("archive: purge: crash point %q is not a purge crash point (rewrite, switch)", opts.crashAfter)
 	}
 	if err := Install(ctx, db); err != nil {
 		return nil, err
@@ -200,7 +204,7 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	}
 	if !opts.AllowUnpurged {
 		var state *string
-		err := db.QueryRow(ctx, `SELECT state FROM lsos_retention.offboarding WHERE tenant_id = $1`, tenant).Scan(&state)
+		err := db.QueryRow(ctx, `SELECT state FROM `+retention.Schema+`.offboarding WHERE tenant_id = $1`, tenant).Scan(&state)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("archive: purge: read offboarding state: %w", err)
 		}
@@ -213,9 +217,9 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 		}
 	}
 	op := PurgeOperation(tenant)
-	entries, err := query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives
+	entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives
 		WHERE $1 = ANY(tenants)
-		   OR id IN (SELECT table_name FROM lsos_retention.deletions WHERE operation = $2 AND kind = 'archive-purge' AND finished_at IS NULL)
+		   OR id IN (SELECT table_name FROM `+retention.Schema+`.deletions WHERE operation = $2 AND kind = 'archive-purge' AND finished_at IS NULL)
 		ORDER BY parent, range_from, partition`, tenant, op)
 	if err != nil {
 		return nil, err
@@ -231,7 +235,7 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 		switch {
 		case err != nil:
 			errs = append(errs, &StepError{Partition: e.Partition, ID: e.ID, Step: StepPurge, Err: err})
-			if errors.Is(err, ErrCrash) {
+			if errors.Is(err, errCrash) {
 				return res, errors.Join(errs...)
 			}
 		case blocked != nil:
@@ -256,7 +260,7 @@ func RecordPurgeSkipped(ctx context.Context, db TxDB, tenant, reason, actor stri
 	if err := retention.Install(ctx, db); err != nil {
 		return err
 	}
-	_, err := db.Exec(ctx, `INSERT INTO lsos_retention.deletions (operation, table_name, kind, tenant_id, actor, note, started_at, finished_at)
+	_, err := db.Exec(ctx, `INSERT INTO `+retention.Schema+`.deletions (operation, table_name, kind, tenant_id, actor, note, started_at, finished_at)
 		VALUES ($1, '*', 'archive-purge-skipped', $2, $3, $4, $5, $5)
 		ON CONFLICT (operation, table_name) DO UPDATE SET note = EXCLUDED.note, actor = EXCLUDED.actor, finished_at = EXCLUDED.finished_at`,
 		PurgeOperation(tenant), tenant, actor, reason, at)
@@ -294,14 +298,14 @@ func purgedKey(e Entry, tenant string) string {
 func (p *purger) one(ctx context.Context, e Entry) (pa *PurgedArchive, blocked *PurgeBlocked, err error) {
 	err = p.withConn(ctx, func(conn TxDB) error {
 		var got bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive'), hashtext($1))`, e.Partition).Scan(&got); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`'), hashtext($1))`, e.Partition).Scan(&got); err != nil {
 			return err
 		}
 		if !got {
 			blocked = &PurgeBlocked{ID: e.ID, Partition: e.Partition, Reason: "locked by another worker (archive run or purge)"}
 			return nil
 		}
-		defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive'), hashtext($1))`, e.Partition)
+		defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`'), hashtext($1))`, e.Partition)
 		cur, err := Get(ctx, conn, e.ID) // as of now, under the lock
 		if err != nil {
 			return err
@@ -349,7 +353,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		// Listed by an unfinished record only, yet the catalog no longer lists the
 		// tenant and still names the source: nothing to remove; close the record.
 		if rec != nil && !rec.finished {
-			_, err := db.Exec(ctx, `UPDATE lsos_retention.deletions SET finished_at = $3, note = 'the archive no longer lists the tenant'
+			_, err := db.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET finished_at = $3, note = 'the archive no longer lists the tenant'
 				WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now())
 			return nil, nil, err
 		}
@@ -365,7 +369,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 			Reason: fmt.Sprintf("legal hold %s covers the tenant's rows; they stay in the archive until it is released", strings.Join(ids, ", "))}, nil
 	}
 	key := purgedKey(e, p.tenant)
-	if _, err := db.Exec(ctx, `INSERT INTO lsos_retention.deletions (operation, table_name, kind, tenant_id, actor, policy_version, archived_to, source_object, source_sha256, started_at)
+	if _, err := db.Exec(ctx, `INSERT INTO `+retention.Schema+`.deletions (operation, table_name, kind, tenant_id, actor, policy_version, archived_to, source_object, source_sha256, started_at)
 		VALUES ($1, $2, 'archive-purge', $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (operation, table_name) DO UPDATE SET archived_to = EXCLUDED.archived_to, source_object = EXCLUDED.source_object,
 			source_sha256 = EXCLUDED.source_sha256, finished_at = NULL`,
@@ -373,7 +377,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		return nil, nil, fmt.Errorf("start audit record: %w", err)
 	}
 	start := time.Now()
-	eo := p.opts.Export
+	eo := p.opts.Export.internal()
 	eo.Metadata = map[string]string{"lsos.archive.purged_from": e.SHA256}
 	rw, err := parquetio.Rewrite(ctx, p.store, e.Object, key, p.opts.Policy.Tenant.Column, []string{p.tenant}, e.SHA256, eo)
 	if err != nil {
@@ -395,20 +399,20 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		return nil, nil, fmt.Errorf("%w: the copy has %d columns, the manifest %d", ErrVerify, len(rw.Columns), len(m.Columns))
 	}
 	for i, c := range rw.Columns {
-		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
+		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = ColumnKind(c.Kind), c.Nulls, c.Min, c.Max
 	}
 	if err := writeManifest(ctx, p.store, &m); err != nil {
 		return nil, nil, err
 	}
 	p.report(ctx, Event{Partition: e.Partition, ID: e.ID, Step: StepPurge, Rows: tenantRows, Detail: "rewritten without the tenant's rows; verified"})
-	if p.opts.CrashAfter == PurgeCrashAfterRewrite {
-		return nil, nil, ErrCrash
+	if p.opts.crashAfter == purgeCrashAfterRewrite {
+		return nil, nil, errCrash
 	}
 	if err := p.switchCatalog(ctx, db, e, &m, tenantRows, time.Since(start)); err != nil {
 		return nil, nil, err
 	}
-	if p.opts.CrashAfter == PurgeCrashAfterSwitch {
-		return nil, nil, ErrCrash
+	if p.opts.crashAfter == purgeCrashAfterSwitch {
+		return nil, nil, errCrash
 	}
 	pa := &PurgedArchive{ID: e.ID, Partition: e.Partition, OldObject: e.Object, Object: key, RowsRemoved: tenantRows, Rows: m.Rows, SHA256: m.SHA256}
 	return pa, nil, p.finish(ctx, db, e, key, e.Object)
@@ -419,7 +423,7 @@ func (p *purger) record(ctx context.Context, db DB, id string) (*purgeRecord, er
 	var r purgeRecord
 	var src, dst *string
 	var fin *time.Time
-	err := db.QueryRow(ctx, `SELECT source_object, archived_to, finished_at FROM lsos_retention.deletions
+	err := db.QueryRow(ctx, `SELECT source_object, archived_to, finished_at FROM `+retention.Schema+`.deletions
 		WHERE operation = $1 AND table_name = $2 AND kind = 'archive-purge'`, p.op, id).Scan(&src, &dst, &fin)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -449,7 +453,7 @@ func (p *purger) holds(ctx context.Context, db DB, e Entry) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, n := range []sqlident.Name{part, parent} {
+	for _, n := range []governance.QualifiedName{part, parent} {
 		ids, err := p.opts.Holds(ctx, db, n.Quoted(), []string{p.tenant}, p.opts.Now())
 		if err != nil {
 			return nil, err
@@ -477,7 +481,7 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 	}
 	tenants := m.tenantIDs()
 	now := p.opts.Now()
-	tag, err := tx.Exec(ctx, `UPDATE lsos_archive.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
+	tag, err := tx.Exec(ctx, `UPDATE `+Schema+`.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
 		tenants = $7, manifest = $8, updated_at = $9 WHERE id = $1 AND object = $10 AND sha256 = $11`,
 		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256)
 	if err != nil {
@@ -510,12 +514,12 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 		}
 	}
 	detail := fmt.Sprintf("removed %d row(s) of a purged tenant; %s replaces %s (sha256 %s)", tenantRows, m.Object, e.Object, m.SHA256)
-	if _, err := tx.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.ID, e.Partition, string(StepPurge), detail, p.opts.Actor, now); err != nil {
 		return fmt.Errorf("write event: %w", err)
 	}
 	ms := float64(took.Microseconds()) / 1000
-	if _, err := tx.Exec(ctx, `UPDATE lsos_retention.deletions SET rows_deleted = $3, batches = 1, busy_ms = $4, longest_batch_ms = $4,
+	if _, err := tx.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET rows_deleted = $3, batches = 1, busy_ms = $4, longest_batch_ms = $4,
 		result_sha256 = $5, archived_to = $6 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, tenantRows, ms, m.SHA256, m.Object); err != nil {
 		return fmt.Errorf("update audit record: %w", err)
 	}
@@ -536,7 +540,7 @@ func (p *purger) finish(ctx context.Context, db DB, e Entry, current, old string
 			}
 		}
 	}
-	if _, err := db.Exec(ctx, `UPDATE lsos_retention.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now()); err != nil {
+	if _, err := db.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now()); err != nil {
 		return fmt.Errorf("finish audit record: %w", err)
 	}
 	p.report(ctx, Event{Partition: e.Partition, ID: e.ID, Step: StepPurge, Detail: "old object deleted: " + old})

@@ -28,7 +28,7 @@ func TestPurgeResumeAfterAnotherTenantsPurge(t *testing.T) {
 	id := found[0].ID
 	opts := PurgeOptions{Actor: "ops@lsos", AllowUnpurged: true, Now: func() time.Time { return fixedNow }}
 	crash := opts
-	crash.CrashAfter = PurgeCrashAfterRewrite
+	crash.crashAfter = PurgeCrashAfterRewrite
 	if _, err := PurgeTenant(ctx, db, store, "2", crash); !errors.Is(err, ErrCrash) {
 		t.Fatalf("crash after rewrite: %v", err)
 	}

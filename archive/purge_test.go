@@ -109,7 +109,7 @@ func TestPurgeTenantFromArchives(t *testing.T) {
 
 	// Crash after the rewrite: the catalog still names the old, valid object.
 	crash := opts
-	crash.CrashAfter = PurgeCrashAfterRewrite
+	crash.crashAfter = PurgeCrashAfterRewrite
 	res, err := PurgeTenant(ctx, db, store, tenant, crash)
 	if !errors.Is(err, ErrCrash) {
 		t.Fatalf("crash after rewrite: %v", err)
@@ -122,7 +122,7 @@ func TestPurgeTenantFromArchives(t *testing.T) {
 		t.Fatalf("old object invalid after a crash before the switch: %v", err)
 	}
 	// Crash after the switch: the catalog names the new, valid object; the old one remains.
-	crash.CrashAfter = PurgeCrashAfterSwitch
+	crash.crashAfter = PurgeCrashAfterSwitch
 	if _, err := PurgeTenant(ctx, db, store, tenant, crash); !errors.Is(err, ErrCrash) {
 		t.Fatalf("crash after switch: %v", err)
 	}
@@ -258,7 +258,7 @@ func TestPurgeTenantS3AndArchiveInProgress(t *testing.T) {
 	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: done}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: pending}}, CrashAfter: StepRecord}); !errors.Is(err, ErrCrash) {
+	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: pending}}, crashAfter: StepRecord}); !errors.Is(err, ErrCrash) {
 		t.Fatalf("crash after record: %v", err)
 	}
 	offboard(t, db, tenant)

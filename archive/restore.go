@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gocloud.dev/blob"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
@@ -46,7 +47,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	if m.SHA256 == "" {
 		return 0, fmt.Errorf("archive: %s was never uploaded (state %s); re-run archive.Run first", id, e.State)
 	}
-	var tn sqlident.Name
+	var tn governance.QualifiedName
 	if target.Table == "" {
 		if !target.Attach {
 			return 0, fmt.Errorf("archive: Restore needs Target.Table (or Attach to reuse the partition name)")
@@ -85,7 +86,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	}
 	into := tn
 	if staged {
-		into = sqlident.Name{Name: "lsos_archive_restore_stage"}
+		into = governance.QualifiedName{Name: "lsos_archive_restore_stage"}
 		cols := columnDefs(m.Columns)
 		for i, c := range r.Columns() {
 			if c.Kind == parquetio.KindText {
@@ -129,7 +130,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 			return 0, fmt.Errorf("archive: attach %s to %s: %w", tn, parent, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
+	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
 		id, m.Partition, "restored into "+tn.String()); err != nil {
 		return 0, err
 	}
@@ -155,7 +156,7 @@ func (c *copySource) Err() error             { return c.r.Err() }
 
 // Open returns a reader over the rows of archive id after checking the object's SHA-256
 // against the catalog: for read-only tools (CSV export for an audit, reports). Close it.
-func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*parquetio.Reader, error) {
+func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, error) {
 	e, err := Get(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*parquetio
 		r.Close()
 		return nil, fmt.Errorf("%w: object %s does not match the catalog (sha256 %s vs %s, %d vs %d rows)", ErrVerify, e.Object, r.SHA256, e.SHA256, r.NumRows(), e.Rows)
 	}
-	return r, nil
+	return newReader(r), nil
 }
 
 // Verify re-reads archive id from the store: checksum, footer and decoded row counts
@@ -187,7 +188,7 @@ func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
 	return nil
 }
 
-func identifier(n sqlident.Name) pgx.Identifier {
+func identifier(n governance.QualifiedName) pgx.Identifier {
 	if n.Schema == "" {
 		return pgx.Identifier{n.Name}
 	}

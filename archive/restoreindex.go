@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -18,34 +18,203 @@ import (
 const maxIdent = 63
 
 // indexStatements rewrites the archived partition's index definitions (pg_get_indexdef
-// text from the manifest) to build the same indexes on table: the definition is parsed by
-// PostgreSQL's own parser and deparsed with the new table and index name, so quoting,
-// expressions and predicates survive exactly. taken lists the relation names already
+// text from the manifest) to build the same indexes on table. The definitions are not
+// executed as stored: each is read as CREATE [UNIQUE] INDEX name ON [ONLY] relation USING
+// rest, the relation must be the archived partition, and the statement is rebuilt with
+// the new index name and table quoted by this package; rest (access method, key columns,
+// INCLUDE, WITH, WHERE, as PostgreSQL printed them) is kept only when it is one
+// balanced expression list with no statement separator, comment or dollar quote outside
+// its string literals and quoted identifiers. taken lists the relation names already
 // used in table's schema; a new name never collides with one of them nor with another
 // new name.
-func indexStatements(defs []string, partition string, table sqlident.Name, taken map[string]bool) ([]string, error) {
+func indexStatements(defs []string, partition governance.QualifiedName, table governance.QualifiedName, taken map[string]bool) ([]string, error) {
 	out := make([]string, 0, len(defs))
 	for _, def := range defs {
-		tree, err := pg_query.Parse(def)
+		ix, err := parseIndexDef(def)
 		if err != nil {
-			return nil, fmt.Errorf("parse the index definition %q of the manifest: %w", def, err)
+			return nil, fmt.Errorf("the manifest's index definition %q: %w", def, err)
 		}
-		if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetIndexStmt() == nil {
-			return nil, fmt.Errorf("the manifest's index definition %q is not one CREATE INDEX statement", def)
+		if ix.on.Name != partition.Name || (ix.on.Schema != "" && partition.Schema != "" && ix.on.Schema != partition.Schema) {
+			return nil, fmt.Errorf("the manifest's index definition %q is on %s, not on the archived partition %s", def, ix.on, partition)
 		}
-		ix := tree.Stmts[0].Stmt.GetIndexStmt()
-		name := indexName(ix.Idxname, partition, table.Name, taken)
+		name := indexName(ix.name, partition.Name, table.Name, taken)
 		taken[name] = true
-		ix.Idxname = name
-		ix.Relation.Schemaname, ix.Relation.Relname, ix.Relation.Inh = table.Schema, table.Name, true
-		ix.Relation.Catalogname = ""
-		sql, err := pg_query.Deparse(tree)
-		if err != nil {
-			return nil, fmt.Errorf("rewrite the index definition %q for %s: %w", def, table, err)
+		var b strings.Builder
+		b.WriteString("CREATE ")
+		if ix.unique {
+			b.WriteString("UNIQUE ")
 		}
-		out = append(out, sql)
+		b.WriteString("INDEX " + sqlident.Quote(name) + " ON " + table.Quoted() + " USING " + ix.rest)
+		out = append(out, b.String())
 	}
 	return out, nil
+}
+
+// indexDef is a pg_get_indexdef text taken apart.
+type indexDef struct {
+	unique bool
+	name   string
+	on     governance.QualifiedName
+	rest   string // from the access method on
+}
+
+// errIndexDef is wrapped by every definition parseIndexDef refuses.
+var errIndexDef = errors.New("not a single CREATE INDEX statement as pg_get_indexdef prints one")
+
+// parseIndexDef reads the head of a pg_get_indexdef text with identifiers as PostgreSQL
+// quotes them, and checks the tail with checkIndexTail.
+func parseIndexDef(def string) (indexDef, error) {
+	var ix indexDef
+	s := def
+	kw := func(w string) bool {
+		if len(s) >= len(w)+1 && strings.EqualFold(s[:len(w)], w) && s[len(w)] == ' ' {
+			s = s[len(w)+1:]
+			return true
+		}
+		return false
+	}
+	if !kw("CREATE") {
+		return ix, errIndexDef
+	}
+	ix.unique = kw("UNIQUE")
+	if !kw("INDEX") {
+		return ix, errIndexDef
+	}
+	var err error
+	if ix.name, s, err = readIdent(s); err != nil {
+		return ix, err
+	}
+	if !strings.HasPrefix(s, " ") {
+		return ix, errIndexDef
+	}
+	s = s[1:]
+	if !kw("ON") {
+		return ix, errIndexDef
+	}
+	kw("ONLY")
+	first, s, err := readIdent(s)
+	if err != nil {
+		return ix, err
+	}
+	ix.on = governance.QualifiedName{Name: first}
+	if strings.HasPrefix(s, ".") {
+		second, rest, err := readIdent(s[1:])
+		if err != nil {
+			return ix, err
+		}
+		ix.on, s = governance.QualifiedName{Schema: first, Name: second}, rest
+	}
+	if !strings.HasPrefix(s, " USING ") {
+		return ix, errIndexDef
+	}
+	ix.rest = s[len(" USING "):]
+	if err := checkIndexTail(ix.rest); err != nil {
+		return ix, err
+	}
+	return ix, nil
+}
+
+// readIdent reads one identifier at the start of s: a double-quoted one (with ""
+// escapes) or an unquoted one of lower-case letters, digits, _ and non-ASCII bytes, as
+// quote_ident leaves them.
+func readIdent(s string) (ident, rest string, err error) {
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			switch {
+			case s[i] == '"' && i+1 < len(s) && s[i+1] == '"':
+				b.WriteByte('"')
+				i++
+			case s[i] == '"':
+				if b.Len() == 0 {
+					return "", "", fmt.Errorf("%w: empty quoted identifier", errIndexDef)
+				}
+				return b.String(), s[i+1:], nil
+			default:
+				b.WriteByte(s[i])
+			}
+		}
+		return "", "", fmt.Errorf("%w: unterminated quoted identifier", errIndexDef)
+	}
+	i := 0
+	for i < len(s) && (s[i] == '_' || s[i] >= 'a' && s[i] <= 'z' || i > 0 && s[i] >= '0' && s[i] <= '9' || s[i] >= 0x80) {
+		i++
+	}
+	if i == 0 {
+		return "", "", fmt.Errorf("%w: expected an identifier at %q", errIndexDef, s)
+	}
+	return s[:i], s[i:], nil
+}
+
+// checkIndexTail accepts the part of an index definition after USING: an access method
+// name, then a parenthesised column list and optional INCLUDE, NULLS NOT DISTINCT,
+// WITH, TABLESPACE and WHERE clauses. Outside string literals and quoted identifiers it
+// refuses a semicolon, a comment, a dollar sign (dollar quotes, parameters) and
+// unbalanced parentheses, so the text cannot end the statement or hide another one.
+func checkIndexTail(s string) error {
+	method, rest, err := readIdent(s)
+	if err != nil {
+		return err
+	}
+	if method == "" || !strings.HasPrefix(rest, " (") {
+		return fmt.Errorf("%w: expected the access method and a column list after USING", errIndexDef)
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\'':
+			// E'…' strings take backslash escapes; standard strings only ''.
+			escapes := i > 0 && (s[i-1] == 'E' || s[i-1] == 'e') && (i == 1 || !isIdentByte(s[i-2]))
+			j := i + 1
+			for ; j < len(s); j++ {
+				if escapes && s[j] == '\\' {
+					j++
+					continue
+				}
+				if s[j] == '\'' {
+					if j+1 < len(s) && s[j+1] == '\'' {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(s) {
+				return fmt.Errorf("%w: unterminated string literal", errIndexDef)
+			}
+			i = j
+		case c == '"':
+			_, rest, err := readIdent(s[i:])
+			if err != nil {
+				return err
+			}
+			i = len(s) - len(rest) - 1
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth < 0 {
+				return fmt.Errorf("%w: unbalanced parentheses", errIndexDef)
+			}
+		case c == ';':
+			return fmt.Errorf("%w: a statement separator", errIndexDef)
+		case c == '$':
+			return fmt.Errorf("%w: a dollar sign outside a string", errIndexDef)
+		case c == '-' && i+1 < len(s) && s[i+1] == '-', c == '/' && i+1 < len(s) && s[i+1] == '*':
+			return fmt.Errorf("%w: a comment", errIndexDef)
+		case c == 0:
+			return fmt.Errorf("%w: a NUL byte", errIndexDef)
+		}
+	}
+	if depth != 0 {
+		return fmt.Errorf("%w: unbalanced parentheses", errIndexDef)
+	}
+	return nil
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // indexName names the restored copy of index orig: the partition's name prefix replaced
@@ -101,7 +270,7 @@ func takenNames(ctx context.Context, db DB, schema string) (map[string]bool, err
 
 // createIndexes builds the manifest's indexes on the restored table tn, after its rows
 // are loaded (one sort per index instead of per-row maintenance).
-func createIndexes(ctx context.Context, db DB, m *Manifest, tn sqlident.Name) error {
+func createIndexes(ctx context.Context, db DB, m *Manifest, tn governance.QualifiedName) error {
 	if len(m.Indexes) == 0 {
 		return nil
 	}
@@ -113,9 +282,14 @@ func createIndexes(ctx context.Context, db DB, m *Manifest, tn sqlident.Name) er
 	if err != nil {
 		return err
 	}
-	stmts, err := indexStatements(m.Indexes, part.Name, tn, taken)
+	stmts, err := indexStatements(m.Indexes, part, tn, taken)
 	if err != nil {
 		return fmt.Errorf("archive: restore indexes of %s (set Target.NoIndexes to restore without them): %w", m.ID, err)
+	}
+	// The definitions were checked with standard string rules (a backslash escapes only in
+	// E'…'); make the server read them the same way.
+	if _, err := db.Exec(ctx, `SET LOCAL standard_conforming_strings = on`); err != nil {
+		return fmt.Errorf("archive: restore indexes: %w", err)
 	}
 	for _, s := range stmts {
 		if _, err := db.Exec(ctx, s); err != nil {

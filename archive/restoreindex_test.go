@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/lsos/lsosgov/governance"
 )
 
 // indexDefs returns the pg_indexes definitions of schema.table with the index and table
@@ -130,5 +131,65 @@ func TestIndexNameDeterministic(t *testing.T) {
 	}
 	if again := indexName("p_x_idx", "p", long, map[string]bool{}); again != a {
 		t.Errorf("not deterministic: %q then %q", a, again)
+	}
+}
+
+// TestIndexStatementsRebuild checks that a definition is rebuilt with this package's
+// quoting of the new name and table, keeping the access method, keys and predicate.
+func TestIndexStatementsRebuild(t *testing.T) {
+	part := governance.QualifiedName{Schema: "public", Name: "p_2025_01"}
+	table := governance.QualifiedName{Schema: "Arch", Name: `we"ird`}
+	got, err := indexStatements([]string{
+		`CREATE UNIQUE INDEX p_2025_01_pkey ON public.p_2025_01 USING btree (tenant_id, id)`,
+		`CREATE INDEX "Odd Name" ON public.p_2025_01 USING btree (lower(url) text_pattern_ops) WHERE ((url IS NOT NULL) AND (url <> 'a'';b'::text))`,
+	}, part, table, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`CREATE UNIQUE INDEX "we""ird_pkey" ON "Arch"."we""ird" USING btree (tenant_id, id)`,
+		`CREATE INDEX "we""ird_Odd Name" ON "Arch"."we""ird" USING btree (lower(url) text_pattern_ops) WHERE ((url IS NOT NULL) AND (url <> 'a'';b'::text))`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestIndexStatementsRejectTampered checks that a manifest definition that is not one
+// CREATE INDEX on the archived partition is refused, not executed.
+func TestIndexStatementsRejectTampered(t *testing.T) {
+	part := governance.QualifiedName{Schema: "public", Name: "p_2025_01"}
+	table := governance.QualifiedName{Schema: "public", Name: "r"}
+	for _, def := range []string{
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a); DROP TABLE users`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) -- hidden`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) /* x */`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree ((a)) WHERE f($$x$$)`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a)) , (b`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = 'x)`,
+		`CREATE INDEX i ON public.users USING btree (a)`,
+		`CREATE INDEX i ON other.p_2025_01 USING btree (a)`,
+		`DROP INDEX i`,
+		`CREATE INDEX CONCURRENTLY i ON public.p_2025_01 USING btree (a)`,
+		`CREATE INDEX i ON public.p_2025_01 (a)`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree a`,
+		`CREATE INDEX "unterminated ON public.p_2025_01 USING btree (a)`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = 'x\'); DROP TABLE users; --')`,
+	} {
+		if stmts, err := indexStatements([]string{def}, part, table, map[string]bool{}); err == nil {
+			t.Errorf("accepted %q as %q", def, stmts)
+		}
+	}
+	// A semicolon or comment marker inside a literal or quoted identifier is data (the
+	// statements run with standard_conforming_strings on, as the lexer reads them).
+	for _, def := range []string{
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = ';--/*$')`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree ("a;b--c")`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = E'x\';y')`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = E'x\'); DROP TABLE users; --')`,
+	} {
+		if _, err := indexStatements([]string{def}, part, table, map[string]bool{}); err != nil {
+			t.Errorf("refused %q: %v", def, err)
+		}
 	}
 }

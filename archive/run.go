@@ -15,21 +15,19 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/faults"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
-// DB is the database handle reads take; TxDB can also begin transactions.
-type (
-	DB   = dbx.DB
-	TxDB = dbx.TxStarter
-)
+// detachedSchemaPart names the SDK schema that receives kept partitions by default:
+// policy.SDKSchema(detachedSchemaPart) is "lsos_archive_detached".
+const detachedSchemaPart = "archive_detached"
 
 // Step is a lifecycle step.
 type Step string
 
-// The lifecycle steps, in order. CrashAfter names one of them.
+// The lifecycle steps, in order.
 const (
 	StepExport Step = "export" // the object is uploaded (committed in the store)
 	StepVerify Step = "verify" // the object was re-read and matches the source
@@ -85,20 +83,24 @@ type Options struct {
 	// referenced table), so the copy never blocks a tenant's hard delete; PurgeTenant
 	// removes a purged tenant's rows from it with its archive.
 	KeepDetached bool
-	// DetachedSchema receives kept partitions (default "lsos_archive_detached").
+	// DetachedSchema receives kept partitions (default: the policy's SDK schema
+	// "archive_detached", lsos_archive_detached with the default sdk.prefix). It must be
+	// one of the SDK's schemas ([governance.Policy.IsSDKSchema]), so that checks and
+	// catalogs never take a kept copy for an application table.
 	DetachedSchema string
 	// Actor is recorded as who archived (default: the database's current_user).
 	Actor string
 	// Holds decides legal holds before a drop (default: retention.HoldsBlocking).
 	Holds HoldFunc
 	// Export tunes the Parquet writer.
-	Export parquetio.Options
+	Export ExportOptions
 	// Logger receives structured logs (nil: discard). Progress receives events.
 	Logger   *slog.Logger
 	Progress func(Event)
-	// CrashAfter stops the run right after the named step's work, before its completion
-	// is recorded: the worst moment for a crash. Tests use it; production leaves it empty.
-	CrashAfter Step
+	// crashAfter stops the run right after the named step's work, before its completion
+	// is recorded: the worst moment for a crash. Set by this package's tests
+	// (export_test.go) and, for other packages' tests, through internal/faults.
+	crashAfter Step
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -111,9 +113,6 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.DetachedSchema == "" {
-		o.DetachedSchema = "lsos_archive_detached"
-	}
 	if err := sqlident.Check(o.DetachedSchema); err != nil {
 		return o, fmt.Errorf("archive: DetachedSchema: %w", err)
 	}
@@ -123,10 +122,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Holds == nil {
 		o.Holds = retentionHolds
 	}
-	switch o.CrashAfter {
+	switch o.crashAfter {
 	case "", StepExport, StepVerify, StepRecord, StepDetach, StepDrop:
 	default:
-		return o, fmt.Errorf("archive: CrashAfter %q is not a step (export, verify, record, detach, drop)", o.CrashAfter)
+		return o, fmt.Errorf("archive: crash point %q is not a step (export, verify, record, detach, drop)", o.crashAfter)
 	}
 	return o, nil
 }
@@ -171,15 +170,23 @@ func (r *Report) Archived() (parts int, rows int64) {
 // A partition whose step fails is left at its last completed step and the run goes on
 // with the others; the returned error joins the failures.
 func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Policy, opts Options) (*Report, error) {
+	if opts.crashAfter == "" {
+		opts.crashAfter = Step(faults.CrashAfter(ctx))
+	}
+	if policy == nil {
+		policy = governance.Default()
+	}
+	if opts.DetachedSchema == "" {
+		opts.DetachedSchema = policy.SDKSchema(detachedSchemaPart)
+	} else if !policy.IsSDKSchema(opts.DetachedSchema) {
+		return nil, fmt.Errorf("archive: DetachedSchema %q is not one of the SDK's schemas; name it with the policy's sdk.prefix or list it in sdk.schemas, so that checks and catalogs leave the kept copies alone", opts.DetachedSchema)
+	}
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := db.(pgx.Tx); ok {
 		return nil, ErrInTransaction
-	}
-	if policy == nil {
-		policy = governance.Default()
 	}
 	if !opts.DryRun {
 		if err := Install(ctx, db); err != nil {
@@ -225,7 +232,7 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 		if err != nil {
 			res.Error = err.Error()
 			errs = append(errs, err)
-			if errors.Is(err, ErrCrash) {
+			if errors.Is(err, errCrash) {
 				rep.Partitions = append(rep.Partitions, res)
 				return rep, errors.Join(errs...)
 			}
@@ -302,7 +309,7 @@ func (r *runner) event(ctx context.Context, db DB, e Event, record bool) {
 	if record && !r.opts.DryRun {
 		// The event log is the audit record of destructive steps; a failure to write it is
 		// logged, and the step itself is already recorded in the catalog state.
-		if _, err := db.Exec(ctx, `INSERT INTO lsos_archive.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		if _, err := db.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.ID, e.Partition, string(e.Step), e.Detail, r.opts.Actor, e.At); err != nil {
 			r.opts.Logger.ErrorContext(ctx, "archive: write event", "id", e.ID, "err", err)
 		}
@@ -318,7 +325,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 	err = r.withConn(ctx, func(conn DB) error {
 		if !r.opts.DryRun {
 			var got bool
-			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive'), hashtext($1))`, name.String()).Scan(&got); err != nil {
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`'), hashtext($1))`, name.String()).Scan(&got); err != nil {
 				return err
 			}
 			if !got {
@@ -326,7 +333,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 				r.event(ctx, conn, Event{Partition: name.String(), Step: StepSkip, Detail: res.Skipped}, false)
 				return nil
 			}
-			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive'), hashtext($1))`, name.String())
+			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`'), hashtext($1))`, name.String())
 		}
 		return r.lifecycle(ctx, conn, name, &res)
 	})
@@ -335,7 +342,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 
 // lifecycle finds or creates the catalog entry of a partition and advances it to its
 // final state, one recorded step at a time.
-func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *PartitionResult) error {
+func (r *runner) lifecycle(ctx context.Context, db DB, name governance.QualifiedName, res *PartitionResult) error {
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return err
@@ -361,7 +368,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 	} else {
 		// The relation is gone: either a previous run dropped it (its entry may still be
 		// at "detached" if the run crashed right after the drop) or someone else did.
-		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM lsos_archive.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
+		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
 		if err != nil && !r.opts.DryRun {
 			return err
 		}
@@ -468,8 +475,8 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 			}
 			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
 		}
-		if r.opts.CrashAfter == step {
-			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: ErrCrash}
+		if r.opts.crashAfter == step {
+			return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: errCrash}
 		}
 		if next == stateDropped || next == stateKept {
 			m.State = next
@@ -489,7 +496,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name sqlident.Name, res *
 
 var errReexport = errors.New("row count changed since the export")
 
-func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid uint32) (*Manifest, error) {
+func (r *runner) newManifest(ctx context.Context, db DB, name governance.QualifiedName, oid uint32) (*Manifest, error) {
 	// Tenants are counted after the export, so that they describe what was exported.
 	pi, err := describePartition(ctx, db, oid, "")
 	if err != nil {
@@ -517,8 +524,8 @@ func (r *runner) newManifest(ctx context.Context, db DB, name sqlident.Name, oid
 	return m, nil
 }
 
-func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
-	eo := r.opts.Export
+func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
+	eo := r.opts.Export.internal()
 	eo.Metadata = map[string]string{"lsos.archive.id": m.ID, "lsos.archive.partition": m.Partition}
 	if r.opts.Progress != nil {
 		eo.Progress = func(n int64) {
@@ -536,7 +543,7 @@ func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manif
 		return fmt.Errorf("export has %d columns, the partition %d: was it altered during the export?", len(res.Columns), len(m.Columns))
 	}
 	for i, c := range res.Columns {
-		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = c.Kind, c.Nulls, c.Min, c.Max
+		m.Columns[i].Kind, m.Columns[i].Nulls, m.Columns[i].Min, m.Columns[i].Max = ColumnKind(c.Kind), c.Nulls, c.Min, c.Max
 	}
 	// Counted on the table, not as a partition: pg_partman (retention_keep_table) may
 	// have detached it meanwhile, which the detach step accepts.
@@ -546,7 +553,7 @@ func (r *runner) export(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // verify re-reads the object (checksum, footer and decoded row counts) and compares the
 // row count with the source table now.
-func (r *runner) verify(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	if err := parquetio.Verify(ctx, r.store, m.Object, m.SHA256, m.Rows); err != nil {
 		if errors.Is(err, parquetio.ErrVerify) {
 			return fmt.Errorf("%w: %v", ErrVerify, err)
@@ -565,7 +572,7 @@ func (r *runner) verify(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // detach detaches the partition, finishing an interrupted DETACH … CONCURRENTLY, then
 // checks that the detached table still holds exactly the archived rows.
-func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manifest) error {
+func (r *runner) detach(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return err
@@ -625,8 +632,8 @@ func (r *runner) detach(ctx context.Context, db DB, name sqlident.Name, m *Manif
 
 // drop removes (or moves) the detached table, unless a legal hold covers it; held is then
 // the reason and the partition stays detached for a later run.
-func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifest) (next, held string, err error) {
-	kept := sqlident.Name{Schema: r.opts.DetachedSchema, Name: name.Name}
+func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) (next, held string, err error) {
+	kept := governance.QualifiedName{Schema: r.opts.DetachedSchema, Name: name.Name}
 	oid, err := relOID(ctx, db, name)
 	if err != nil {
 		return "", "", err
@@ -657,7 +664,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 		return "", "", fmt.Errorf("check legal holds: %w", err)
 	}
 	var holds []string
-	for _, n := range []sqlident.Name{name, parent} {
+	for _, n := range []governance.QualifiedName{name, parent} {
 		ids, err := r.opts.Holds(ctx, db, n.Quoted(), tenants, r.opts.Now())
 		if err != nil {
 			return "", "", fmt.Errorf("check legal holds of %s: %w", n, err)
@@ -701,7 +708,7 @@ func (r *runner) drop(ctx context.Context, db DB, name sqlident.Name, m *Manifes
 }
 
 // dropForeignKeys drops every foreign key constraint of table.
-func dropForeignKeys(ctx context.Context, db DB, table sqlident.Name) error {
+func dropForeignKeys(ctx context.Context, db DB, table governance.QualifiedName) error {
 	rows, err := db.Query(ctx, `SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table.Quoted())
 	if err != nil {
 		return err
@@ -727,7 +734,7 @@ func dropForeignKeys(ctx context.Context, db DB, table sqlident.Name) error {
 	return nil
 }
 
-func parseName(s string) (sqlident.Name, error) {
+func parseName(s string) (governance.QualifiedName, error) {
 	n, err := sqlident.Parse(s, "public")
 	if err != nil {
 		return n, fmt.Errorf("archive: table name: %w", err)
@@ -745,12 +752,12 @@ func parseName(s string) (sqlident.Name, error) {
 func ddlLock(ctx context.Context, db DB) (unlock func(), err error) {
 	for {
 		var got bool
-		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('lsos_archive.ddl'), 0)`).Scan(&got); err != nil {
+		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`.ddl'), 0)`).Scan(&got); err != nil {
 			return nil, err
 		}
 		if got {
 			return func() {
-				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('lsos_archive.ddl'), 0)`)
+				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`.ddl'), 0)`)
 			}, nil
 		}
 		select {

@@ -44,7 +44,7 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	if _, err := db.Exec(ctx, `SET TIME ZONE 'Asia/Kolkata'; CREATE TABLE copy AS SELECT * FROM events_2025_01`); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := run(t, db, store, Options{Partitions: []Partition{{Name: "events_2025_01"}}, Export: parquetio.Options{RowGroupRows: 300}})
+	rep, err := run(t, db, store, Options{Partitions: []Partition{{Name: "events_2025_01"}}, Export: ExportOptions{RowGroupRows: 300}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +55,11 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]parquetio.Kind{}
+	kinds := map[string]ColumnKind{}
 	for _, c := range e.Manifest.Columns {
 		kinds[c.Name] = c.Kind
 	}
-	if kinds["ai"] != parquetio.KindText || kinds["jb"] != parquetio.KindJSONB || kinds["at"] != parquetio.KindTimestamptz || kinds["num"] != parquetio.KindNumeric {
+	if kinds["ai"] != KindText || kinds["jb"] != KindJSONB || kinds["at"] != KindTimestamptz || kinds["num"] != KindNumeric {
 		t.Errorf("kinds %v", kinds)
 	}
 	if !strings.Contains(strings.Join(e.Manifest.Indexes, ";"), "(id)") {
@@ -82,11 +82,11 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	pr, pw := io.Pipe()
 	go func() {
 		w := csv.NewWriter(pw)
-		rec := make([]string, len(r.Columns()))
 		for r.Next() {
-			vals, _ := r.Values()
-			for i, v := range vals {
-				rec[i], _ = parquetio.FormatText(v)
+			rec, _, err := r.Text()
+			if err != nil {
+				pw.CloseWithError(err)
+				return
 			}
 			w.Write(rec)
 		}
@@ -102,5 +102,26 @@ func TestEveryTypeThroughArchiveAndRestore(t *testing.T) {
 	}
 	if recs[0][1] != "1" || recs[0][18] != "{1,NULL,-1}" {
 		t.Errorf("first CSV record %q", recs[0])
+	}
+	if cols := r.Columns(); len(cols) != 23 || cols[1].Name == "" || cols[18].Kind != KindText || r.NumRows() != 2002 || r.Read() != 2002 || len(r.SHA256()) != 64 {
+		t.Errorf("reader: columns %+v, %d rows in the footer, %d read, sha256 %q", cols, r.NumRows(), r.Read(), r.SHA256())
+	}
+}
+
+// TestColumnKindsMatchWriter checks that every kind the Parquet writer records has the
+// same spelling as this package's ColumnKind constant (manifests store the string).
+func TestColumnKindsMatchWriter(t *testing.T) {
+	pairs := map[parquetio.Kind]ColumnKind{
+		parquetio.KindInt16: KindInt16, parquetio.KindInt32: KindInt32, parquetio.KindInt64: KindInt64,
+		parquetio.KindFloat32: KindFloat32, parquetio.KindFloat64: KindFloat64, parquetio.KindBool: KindBool,
+		parquetio.KindString: KindString, parquetio.KindNumeric: KindNumeric, parquetio.KindDate: KindDate,
+		parquetio.KindTimestamp: KindTimestamp, parquetio.KindTimestamptz: KindTimestamptz, parquetio.KindTime: KindTime,
+		parquetio.KindUUID: KindUUID, parquetio.KindJSON: KindJSON, parquetio.KindJSONB: KindJSONB,
+		parquetio.KindBytea: KindBytea, parquetio.KindText: KindText,
+	}
+	for in, out := range pairs {
+		if string(in) != string(out) {
+			t.Errorf("parquetio kind %q is archive kind %q", in, out)
+		}
 	}
 }

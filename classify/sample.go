@@ -251,7 +251,7 @@ func liveFilter(ctx context.Context, db DB, p *governance.Policy, t tableInfo) (
 	if col == "" && !root {
 		return "", nil
 	}
-	m, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	m, err := softdelete.Discover(ctx, db, p)
 	if err != nil || m == nil {
 		return "", err
 	}

@@ -6,33 +6,30 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/sdkinstall"
 )
 
 // RunsTable is where [SaveRun] keeps reports: its own schema, so the checks (which skip
-// lsos_… schemas) never report on it.
+// the SDK's schemas) never report on it.
 const RunsTable = `lsos_integrity.lsos_integrity_runs`
 
-const runsDDL = `CREATE SCHEMA IF NOT EXISTS lsos_integrity;
-CREATE TABLE IF NOT EXISTS lsos_integrity.lsos_integrity_runs (
-    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    started_at      timestamptz NOT NULL,
-    finished_at     timestamptz NOT NULL,
-    policy_version  text        NOT NULL,
-    errors          integer     NOT NULL,
-    warnings        integer     NOT NULL,
-    infos           integer     NOT NULL,
-    incomplete      boolean     NOT NULL,
-    report          jsonb       NOT NULL
-);
-CREATE INDEX IF NOT EXISTS lsos_integrity_runs_started_at_idx ON lsos_integrity.lsos_integrity_runs (started_at);`
+// Install creates or upgrades the schema lsos_integrity that holds saved reports, with
+// the migrate engine under its advisory lock (versions recorded in
+// lsos_integrity.revisions): idempotent and safe from many replicas at once, two light
+// queries when nothing is pending. [SaveRun] calls it; call it yourself first when SaveRun will
+// be given a transaction, which cannot run the migrator. db must be a *pgxpool.Pool,
+// *pgxpool.Conn or *pgx.Conn when something is pending.
+func Install(ctx context.Context, db DB) error {
+	if err := sdkinstall.Integrity.Install(ctx, db); err != nil {
+		return fmt.Errorf("integrity: install: %w", err)
+	}
+	return nil
+}
 
-// SaveRun persists the report to lsos_integrity.lsos_integrity_runs (created on first
-// use) and returns the row id, so scheduled runs build a history that shows trends.
-// Findings carry no data values, so the stored report holds none either.
+// SaveRun persists the report to lsos_integrity.lsos_integrity_runs (installed on first
+// use, see [Install]) and returns the row id, so scheduled runs build a history that
+// shows trends. Findings carry no data values, so the stored report holds none either.
 func SaveRun(ctx context.Context, db DB, rep *Report) (int64, error) {
 	if rep == nil {
 		return 0, fmt.Errorf("%w: SaveRun needs a report", ErrInvalidOptions)
@@ -52,31 +49,14 @@ func SaveRun(ctx context.Context, db DB, rep *Report) (int64, error) {
 			i++
 		}
 	}
-	save := func(q DB) (int64, error) {
-		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_integrity_runs'))`); err != nil {
-			return 0, err
-		}
-		if _, err := q.Exec(ctx, runsDDL); err != nil {
-			return 0, err
-		}
-		var id int64
-		err := q.QueryRow(ctx, `INSERT INTO lsos_integrity.lsos_integrity_runs
-			(started_at, finished_at, policy_version, errors, warnings, infos, incomplete, report)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			rep.StartedAt, rep.FinishedAt, rep.PolicyVersion, e, w, i, rep.Incomplete, body).Scan(&id)
-		return id, err
+	if err := Install(ctx, db); err != nil {
+		return 0, err
 	}
 	var id int64
-	if ts, ok := db.(dbx.TxStarter); ok {
-		// The advisory lock serialises the CREATE … IF NOT EXISTS of concurrent first runs.
-		err = pgx.BeginFunc(ctx, ts, func(tx pgx.Tx) error {
-			var err error
-			id, err = save(tx)
-			return err
-		})
-	} else {
-		id, err = save(db)
-	}
+	err = db.QueryRow(ctx, `INSERT INTO `+RunsTable+`
+		(started_at, finished_at, policy_version, errors, warnings, infos, incomplete, report)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		rep.StartedAt, rep.FinishedAt, rep.PolicyVersion, e, w, i, rep.Incomplete, body).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("integrity: save run to %s: %w", RunsTable, err)
 	}
@@ -103,11 +83,11 @@ func Runs(ctx context.Context, db DB, limit int) ([]RunSummary, error) {
 		limit = 100
 	}
 	var exists bool
-	if err := db.QueryRow(ctx, `SELECT to_regclass('lsos_integrity.lsos_integrity_runs') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+	if err := db.QueryRow(ctx, `SELECT to_regclass('`+RunsTable+`') IS NOT NULL`).Scan(&exists); err != nil || !exists {
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `SELECT id, started_at, finished_at, policy_version, errors, warnings, infos, incomplete, report
-		FROM lsos_integrity.lsos_integrity_runs ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
+		FROM `+RunsTable+` ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("integrity: read runs: %w", err)
 	}

@@ -15,16 +15,23 @@ import (
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
-// ActiveViewsSchema is the default schema of the live-tenant views.
+// ActiveViewsSchema is the default schema of the live-tenant views with the default
+// policy: InstallActiveViews puts them in the policy's SDK schema "active"
+// (p.SDKSchema("active")), which is ActiveViewsSchema for the default sdk.prefix.
 const ActiveViewsSchema = "lsos_active"
+
+// activeViewsPart names the SDK schema of the views: p.SDKSchema(activeViewsPart).
+const activeViewsPart = "active"
 
 // activeViewComment marks the views this package owns; only those are replaced or dropped.
 const activeViewComment = "lsos:active-view of "
 
 // ActiveViewOptions configure [InstallActiveViews] and [DropActiveViews].
 type ActiveViewOptions struct {
-	// Schema receives the views (default lsos_active). It must not hold other objects
-	// with the views' names.
+	// Schema receives the views (InstallActiveViews' default: the policy's SDK schema
+	// "active", lsos_active with the default sdk.prefix). It must not hold other objects
+	// with the views' names. DropActiveViews with no Schema drops the views in every
+	// schema that holds some.
 	Schema string
 	// Grant lists roles given USAGE on the schema and SELECT on every view, again on each
 	// call (a view re-created after an incompatible column change loses its grants).
@@ -72,7 +79,8 @@ type ActiveViews struct {
 	Dropped []string     `json:"dropped,omitempty"` // views of tables that no longer exist
 }
 
-// InstallActiveViews creates, in a schema of their own (default lsos_active), one view
+// InstallActiveViews creates, in a schema of their own (default p.SDKSchema("active"),
+// lsos_active with the default policy), one view
 // per tenant-owned table and one for the tenants table, each showing only the rows of
 // tenants that are not soft-deleted:
 //
@@ -96,6 +104,9 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 	if p == nil {
 		return nil, fmt.Errorf("retention: active views: nil policy (pass governance.Default() or a loaded policy)")
 	}
+	if opts.Schema == "" {
+		opts.Schema = p.SDKSchema(activeViewsPart)
+	}
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -114,7 +125,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 	if err != nil {
 		return nil, err
 	}
-	marker, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	marker, err := softdelete.Discover(ctx, db, p)
 	if err != nil {
 		return nil, fmt.Errorf("retention: active views: %w", err)
 	}
@@ -122,7 +133,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		return nil, fmt.Errorf("retention: active views: no tenants table %q with a single-column primary key; set tenant.table in the policy", p.Tenant.Table)
 	}
 	type plan struct {
-		view  sqlident.Name
+		view  governance.QualifiedName
 		table *Table
 		sql   string
 	}
@@ -149,7 +160,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		}
 		byView[name] = t.Key()
 		live := marker.Live("x."+sqlident.Quote(col), columnType(ctx, db, t, col))
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
+		v := governance.QualifiedName{Schema: opts.Schema, Name: name}
 		plans = append(plans, plan{view: v, table: t, sql: "VIEW " + v.Quoted() + " WITH (security_barrier = true, security_invoker = true) AS SELECT x.* FROM " +
 			t.Name.Quoted() + " x WHERE " + live})
 	}
@@ -158,7 +169,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		return nil, fmt.Errorf("retention: active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_retention.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
 		return nil, fmt.Errorf("retention: active views: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlident.Quote(opts.Schema)); err != nil {
@@ -215,7 +226,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		if _, keep := byView[name]; keep {
 			continue
 		}
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
+		v := governance.QualifiedName{Schema: opts.Schema, Name: name}
 		if _, err := tx.Exec(ctx, "DROP VIEW "+v.Quoted()); err != nil {
 			return nil, fmt.Errorf("retention: active views: drop %s (its table %s is gone): %w", v, owned[name], err)
 		}
@@ -230,8 +241,11 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 
 // DropActiveViews drops the views [InstallActiveViews] created (and only those): run it
 // before a migration that drops or retypes columns of tenant-owned tables, and
-// InstallActiveViews after. It returns the views dropped.
+// InstallActiveViews after. Without opts.Schema it drops them in every schema that
+// holds some (wherever the policy's sdk.prefix put them); with it, in that schema only.
+// It returns the views dropped.
 func DropActiveViews(ctx context.Context, db TxDB, opts ActiveViewOptions) ([]string, error) {
+	everywhere := opts.Schema == ""
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -241,20 +255,33 @@ func DropActiveViews(ctx context.Context, db TxDB, opts ActiveViewOptions) ([]st
 		return nil, fmt.Errorf("retention: drop active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_retention.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
 		return nil, fmt.Errorf("retention: drop active views: lock: %w", err)
 	}
-	owned, err := ownedViews(ctx, tx, opts.Schema)
-	if err != nil {
-		return nil, err
+	schemas := []string{opts.Schema}
+	if everywhere {
+		rows, err := tx.Query(ctx, `SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relkind = 'v' AND obj_description(c.oid, 'pg_class') LIKE $1 || '%' ORDER BY 1`, activeViewComment)
+		if err != nil {
+			return nil, fmt.Errorf("retention: drop active views: find them: %w", err)
+		}
+		if schemas, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return nil, fmt.Errorf("retention: drop active views: find them: %w", err)
+		}
 	}
 	var out []string
-	for name := range owned {
-		v := sqlident.Name{Schema: opts.Schema, Name: name}
-		if _, err := tx.Exec(ctx, "DROP VIEW "+v.Quoted()); err != nil {
-			return nil, fmt.Errorf("retention: drop active views: %s: %w (drop the objects that depend on it first)", v, err)
+	for _, schema := range schemas {
+		owned, err := ownedViews(ctx, tx, schema)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, v.String())
+		for name := range owned {
+			v := governance.QualifiedName{Schema: schema, Name: name}
+			if _, err := tx.Exec(ctx, "DROP VIEW "+v.Quoted()); err != nil {
+				return nil, fmt.Errorf("retention: drop active views: %s: %w (drop the objects that depend on it first)", v, err)
+			}
+			out = append(out, v.String())
+		}
 	}
 	slices.Sort(out)
 	return out, tx.Commit(ctx)
@@ -284,7 +311,7 @@ func ownedViews(ctx context.Context, db DB, schema string) (map[string]string, e
 
 // refuseForeign stops before replacing a relation of the same name that this package
 // did not create (a user's own view or table in the schema).
-func refuseForeign(ctx context.Context, db DB, v sqlident.Name, owned map[string]string) error {
+func refuseForeign(ctx context.Context, db DB, v governance.QualifiedName, owned map[string]string) error {
 	if owned[v.Name] != "" {
 		return nil
 	}

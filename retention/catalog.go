@@ -7,17 +7,9 @@ import (
 	"strings"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
-
-// DB is the small database interface every call takes: *pgxpool.Pool, *pgx.Conn and
-// pgx.Tx all satisfy it.
-type DB = dbx.DB
-
-// TxDB is a DB that can begin a transaction; destructive calls take it so that every
-// batch commits on its own.
-type TxDB = dbx.TxStarter
 
 // TableCatalog is the part of the database retention needs: user tables with their
 // partitions, time column, class, retention category, tenant column and foreign keys.
@@ -35,7 +27,7 @@ type TableCatalog struct {
 
 // Table is one top-level table (partitions are listed under their parent).
 type Table struct {
-	Name        sqlident.Name
+	Name        governance.QualifiedName
 	Partitioned bool
 	// TimeColumn is the column whose age decides retention: the rule's time_column, else
 	// the partition key, else the first NOT NULL date/timestamp column (preferring event
@@ -55,7 +47,7 @@ type Table struct {
 	HasData      bool
 	RowEstimate  int64 // pg_class.reltuples summed over partitions; -1 when never analysed
 	Partitions   []Partition
-	Leaves       []sqlident.Name // leaf relations (the table itself when unpartitioned)
+	Leaves       []governance.QualifiedName // leaf relations (the table itself when unpartitioned)
 	ForeignKeys  []ForeignKey
 	PrimaryKey   []string
 	Columns      []string
@@ -66,7 +58,7 @@ func (t *Table) HasColumn(c string) bool { return slices.Contains(t.Columns, c) 
 
 // Partition is one direct partition of a range-partitioned table.
 type Partition struct {
-	Name sqlident.Name
+	Name governance.QualifiedName
 	// Bound is pg_get_expr(relpartbound): "FOR VALUES FROM ('2025-10-01') TO ('2025-11-01')".
 	Bound string
 	// From and To are the range bounds as SQL literals ("" for MINVALUE/MAXVALUE, or when
@@ -81,7 +73,7 @@ type Partition struct {
 type ForeignKey struct {
 	Name    string
 	Columns []string
-	Parent  sqlident.Name
+	Parent  governance.QualifiedName
 	RefCols []string
 }
 
@@ -91,7 +83,7 @@ func (t *Table) Key() string { return t.Name.String() }
 // Find returns the table named name ("table" or "schema.table"; unqualified names
 // match any schema, first in order). name follows SQL rules: unquoted parts fold to
 // lower case, so a name that needs quotes must be quoted (`public."Mixed Case"`); code
-// holding a [sqlident.Name] uses [TableCatalog.FindName].
+// holding a [governance.QualifiedName] uses [TableCatalog.FindName].
 func (c *TableCatalog) Find(name string) (*Table, bool) {
 	n, err := sqlident.Parse(name, "")
 	if err != nil {
@@ -108,7 +100,7 @@ func (c *TableCatalog) Find(name string) (*Table, bool) {
 
 // FindName returns the table whose name is exactly n (no case folding, no parsing): the
 // lookup for names taken from the catalog itself, which may need quotes.
-func (c *TableCatalog) FindName(n sqlident.Name) (*Table, bool) {
+func (c *TableCatalog) FindName(n governance.QualifiedName) (*Table, bool) {
 	for i := range c.Tables {
 		if t := &c.Tables[i]; t.Name == n {
 			return t, true
@@ -117,13 +109,11 @@ func (c *TableCatalog) FindName(n sqlident.Name) (*Table, bool) {
 	return nil, false
 }
 
-// librarySchemaPrefix marks schemas this module creates (lsos_retention, …); their
-// tables are bookkeeping, not tenant data, and are left out of the catalog.
-const librarySchemaPrefix = "lsos_"
-
 // Catalog reads the user tables of db (every schema except system schemas and the
-// library's own lsos_* schemas) and settles each one's time column, class and retention
-// category from policy p.
+// SDK's own schemas: those of [governance.Policy.IsSDKSchema] and the ones this SDK
+// creates under its default prefix, lsos_retention and the like; their tables are
+// bookkeeping, not tenant data) and settles each one's time column, class and retention category from
+// policy p.
 func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, error) {
 	if p == nil {
 		return nil, fmt.Errorf("retention: catalog: nil policy (pass governance.Default() or a loaded policy)")
@@ -134,7 +124,6 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-		  AND n.nspname NOT LIKE 'lsos\_%'
 		  -- An extension's own tables (pg_partman's part_config, …) are its business.
 		  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 		ORDER BY n.nspname, c.relname`)
@@ -153,6 +142,9 @@ func Catalog(ctx context.Context, db DB, p *governance.Policy) (*TableCatalog, e
 		if err := rows.Scan(&r.oid, &t.Name.Schema, &t.Name.Name, &t.Partitioned, &t.RowEstimate, &r.comment); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("retention: read tables: %w", err)
+		}
+		if softdelete.IsSDKSchema(p, t.Name.Schema) {
+			continue
 		}
 		cat.Tables = append(cat.Tables, t)
 		raws = append(raws, r)
@@ -279,7 +271,7 @@ func readPartitions(ctx context.Context, db DB, cat *TableCatalog, byOID map[int
 	for i := range cat.Tables {
 		t := &cat.Tables[i]
 		if !t.Partitioned {
-			t.Leaves = []sqlident.Name{t.Name}
+			t.Leaves = []governance.QualifiedName{t.Name}
 			continue
 		}
 		k := keys[i]
@@ -298,7 +290,7 @@ func readPartitions(ctx context.Context, db DB, cat *TableCatalog, byOID map[int
 		}
 		var est int64
 		for prow.Next() {
-			var pn sqlident.Name
+			var pn governance.QualifiedName
 			var bound string
 			var tuples int64
 			var level int

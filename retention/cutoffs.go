@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // CutoffReport lists, per table, the instant before which data may leave hot storage.
@@ -23,7 +22,7 @@ type TableCutoff struct {
 	Table string // schema.table, unquoted (for reports)
 	// Name is the table's exact name: look the table up with it ([TableCatalog.FindName]),
 	// never by re-parsing Table, which folds case and cannot hold a quote or a dot.
-	Name           sqlident.Name `json:"-"`
+	Name           governance.QualifiedName `json:"-"`
 	Category       governance.Category
 	CategorySource string // "rule", "class" or "name"
 	Keep           governance.Keep

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 func handCatalog(tables ...Table) *TableCatalog {
@@ -14,7 +13,7 @@ func handCatalog(tables ...Table) *TableCatalog {
 }
 
 func tbl(name string, cat governance.Category, hasData bool) Table {
-	return Table{Name: sqlident.Name{Schema: "public", Name: name}, Category: cat, CategorySource: "rule", HasData: hasData, TenantColumn: "tenant_id"}
+	return Table{Name: governance.QualifiedName{Schema: "public", Name: name}, Category: cat, CategorySource: "rule", HasData: hasData, TenantColumn: "tenant_id"}
 }
 
 func TestCutoffsCalendar(t *testing.T) {

@@ -2,14 +2,49 @@
 // into cutoffs, eligibility verdicts, legal holds and a staged, logged tenant
 // offboarding.
 //
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil {
+//		return err
+//	}
+//	if err := retention.Install(ctx, pool); err != nil { // lsos_retention, idempotent
+//		return err
+//	}
+//	policy := governance.Default()
+//	cat, err := retention.Catalog(ctx, pool, policy)
+//	if err != nil {
+//		return err
+//	}
+//	rep, err := retention.Eligibility(ctx, pool, policy, cat, time.Now())
+//	if err != nil {
+//		return err
+//	}
+//	for _, t := range rep.Tables {
+//		fmt.Println(t.Table, len(t.Eligible), "partitions may leave hot storage")
+//	}
+//
+// The package example runs this against the test kit's PostgreSQL; package archive
+// takes the eligible partitions to object storage.
+//
+// # Installing
+//
+// [Install] creates and upgrades the schema lsos_retention (legal holds, offboarding
+// state, deletion audit records) with the module's migrate engine: [Migrations] is a
+// native migration directory (<version>_<name>.up.sql and .down.sql, atlas.sum) whose
+// revisions are recorded in lsos_retention.revisions, applied under the migrator's
+// advisory lock, so many replicas may call it at once; when nothing is pending it costs
+// two light queries. An install by an earlier SDK (lsos_retention.schema_migrations) is
+// carried over: its versions are baselined and its rows kept. Install needs a pool or a
+// connection; through a transaction it only checks the schema is up to date.
+//
 // # Catalog and categories
 //
-// [Catalog] reads the user tables from pg_catalog (the library's own lsos_* schemas are
-// left out): partitions with their range bounds, primary and foreign keys, the tenant
-// column, a time column and a retention category. The category comes from the policy's
-// retention rules; failing that, an audit-class table (policy classes.tables or a
-// "lsos:class=audit" table comment) or an audit-named table (audit_*, *_audit,
-// *_audit_log) is category audit. The time column is the rule's time_column, else the
+// [Catalog] reads the user tables from pg_catalog (the SDK's own schemas are left out:
+// the policy's, [governance.Policy.IsSDKSchema], and lsos_retention and the other
+// schemas the SDK creates under its default prefix): partitions with their range
+// bounds, primary and foreign keys, the tenant column, a time column and a retention
+// category. The category comes from the policy's retention rules; failing that, an
+// audit-class table (policy classes.tables or a "lsos:class=audit" table comment) or an
+// audit-named table (audit_*, *_audit, *_audit_log) is category audit. The time column is the rule's time_column, else the
 // partition key, else the first NOT NULL date/timestamp column (event columns before
 // created_at).
 //
@@ -35,8 +70,7 @@
 //
 // # Legal holds
 //
-// [Install] creates the schema lsos_retention from the package's embedded migrations
-// ([Migrations]), idempotently and under an advisory lock. [AddHold], [ListHolds] and
+// Holds live in lsos_retention ([Install]). [AddHold], [ListHolds] and
 // [ReleaseHold] manage holds scoped by tenant, by table or both, with a reason, who placed
 // it and a from/until window; holds are released, never deleted. [HoldsBlocking] is the
 // question the archive package and this package ask before dropping or deleting data: a
@@ -57,8 +91,9 @@
 //	       → hard-delete eligible → HardDelete (hard-deleting) → purged
 //
 // SoftDelete sets tenants.status = 'deleted' and tenants.deleted_at. Export writes every
-// row of the tenant, table by table, as Parquet with the archive package's writer
-// (internal/parquetio) to a gocloud.dev/blob bucket (file://, s3://), with a manifest per
+// row of the tenant, table by table, as Parquet with the archive package's writer to a
+// gocloud.dev/blob bucket (archive.OpenBucket opens file:// and s3:// URLs with the
+// drivers the program registers), with a manifest per
 // table holding the row count and SHA-256. HardDelete refuses while the export window is
 // open, before an export is recorded, while a legal hold covers the tenant, and while a
 // retention floor forbids (see below). It then deletes table by table in foreign-key
@@ -77,13 +112,13 @@
 // which rewrites each archive without the tenant's rows, verifies it, switches the
 // catalog and deletes the old object, with an audit record per archive in
 // lsos_retention.deletions (kind archive-purge, operation "archive-purge:<tenant>",
-// migration 0003). Skipping it is a decision that is recorded with its reason
+// migration 20261120000200_archive_purge). Skipping it is a decision that is recorded with its reason
 // (archive.RecordPurgeSkipped, kind archive-purge-skipped). govctl's
 // "tenant offboard --stage hard-delete" refuses, before deleting anything, while
 // archives hold the tenant and neither --archive-store nor --skip-archive-purge REASON
 // is given. The tenant's own export (Export) is its copy and is not purged. HardDelete
-// refuses, before deleting anything, while a table in a library schema (a partition the
-// archive package kept detached) references the tenant's rows by foreign key: drop
+// refuses, before deleting anything, while a table in one of the SDK's schemas (a
+// partition the archive package kept detached) references the tenant's rows by foreign key: drop
 // those keys (an archived copy needs none); PurgeTenant then removes the tenant's rows
 // from the kept copy together with its archive.
 //

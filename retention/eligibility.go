@@ -35,10 +35,10 @@ type PartitionRange struct {
 	Partition string // schema.partition, unquoted (for reports)
 	// Name is the partition's exact name; use it (or Name.Quoted()) to act on the
 	// partition, never a re-parse of Partition.
-	Name     sqlident.Name `json:"-"`
-	From, To time.Time     // the range [From, To); From is zero for MINVALUE
-	Rows     int64         // rows counted when the tenants were read
-	Tenants  []string      // tenants with rows in the partition
+	Name     governance.QualifiedName `json:"-"`
+	From, To time.Time                // the range [From, To); From is zero for MINVALUE
+	Rows     int64                    // rows counted when the tenants were read
+	Tenants  []string                 // tenants with rows in the partition
 }
 
 // Blocked is a partition (or a tenant's rows of an unpartitioned table) that may not
@@ -107,7 +107,7 @@ func cutoffTable(cat *TableCatalog, tc TableCutoff) (*Table, bool) {
 // now: tenants.deleted_at set, or, for a tenants table without deleted_at, a record in
 // lsos_retention.offboarding (see "Soft-deleted tenants" in the package documentation).
 func SoftDeletedTenants(ctx context.Context, db DB, p *governance.Policy) (map[string]bool, error) {
-	m, err := softdelete.Discover(ctx, db, p.Tenant.Table)
+	m, err := softdelete.Discover(ctx, db, p)
 	if err != nil {
 		return nil, fmt.Errorf("retention: %w", err)
 	}
@@ -267,7 +267,7 @@ func holdReason(holds []Hold) string {
 func fmtTime(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
 
 // tenantCounts counts a relation's rows per tenant ("" key when it has no tenant column).
-func tenantCounts(ctx context.Context, db DB, rel sqlident.Name, tenantCol string) (map[string]int64, error) {
+func tenantCounts(ctx context.Context, db DB, rel governance.QualifiedName, tenantCol string) (map[string]int64, error) {
 	q := "SELECT '', count(*) FROM " + rel.Quoted() + " HAVING count(*) > 0"
 	if tenantCol != "" {
 		q = "SELECT " + sqlident.Quote(tenantCol) + "::text, count(*) FROM " + rel.Quoted() + " GROUP BY 1"
@@ -367,7 +367,7 @@ func cutoffsFor(tc TableCutoff, t *Table, plans map[string]string, tenants []str
 
 // eligibleJoin returns the FROM/WHERE clause selecting rows of rel older than each
 // tenant's cutoff, with $1 the tenant ids and $2 the cutoffs (text arrays).
-func eligibleJoin(rel sqlident.Name, t *Table, tenantType string) string {
+func eligibleJoin(rel governance.QualifiedName, t *Table, tenantType string) string {
 	col := "x." + sqlident.Quote(t.TimeColumn)
 	if t.TenantColumn == "" {
 		return rel.Quoted() + " x, unnest($1::text[], $2::text[]) c(tid, cut) WHERE " + col + " < c.cut::" + t.TimeType

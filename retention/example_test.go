@@ -10,7 +10,6 @@ import (
 	"github.com/lsos/lsosgov/examples/lsos"
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/internal/sqlident"
 	"github.com/lsos/lsosgov/retention"
 )
 
@@ -19,9 +18,9 @@ func ExampleCutoffs() {
 	p := governance.Default()
 	p.TimeZone = "Europe/Berlin"
 	cat := &retention.TableCatalog{Tables: []retention.Table{
-		{Name: sqlident.Name{Schema: "public", Name: "ranking_snapshots"}, Category: governance.CategorySnapshots, HasData: true},
-		{Name: sqlident.Name{Schema: "public", Name: "audit_log"}, Category: governance.CategoryAudit, HasData: true},
-		{Name: sqlident.Name{Schema: "public", Name: "notes"}, HasData: true},
+		{Name: governance.QualifiedName{Schema: "public", Name: "ranking_snapshots"}, Category: governance.CategorySnapshots, HasData: true},
+		{Name: governance.QualifiedName{Schema: "public", Name: "audit_log"}, Category: governance.CategoryAudit, HasData: true},
+		{Name: governance.QualifiedName{Schema: "public", Name: "notes"}, HasData: true},
 	}}
 	// 2026-03-31 23:30 UTC is already April 1st in Berlin.
 	rep := retention.Cutoffs(p, cat, time.Date(2026, 3, 31, 23, 30, 0, 0, time.UTC))

@@ -12,7 +12,7 @@ import (
 )
 
 // Manifest describes one exported object: which rows it holds and how to check it
-// (parquetio.Verify re-reads an object against SHA256 and Rows). Objects are Parquet
+// ([VerifyExport] re-reads an object against SHA256 and Rows). Objects are Parquet
 // files written by the archive package's writer; the manifest sits next to the data as
 // <object>.manifest.json.
 type Manifest struct {
@@ -30,7 +30,7 @@ type Manifest struct {
 }
 
 // exportObject runs query and writes its rows as one Parquet object under key (the
-// archive package's writer, internal/parquetio: zstd, schema from the PostgreSQL types,
+// archive package's writer: zstd, schema from the PostgreSQL types,
 // SHA-256 computed while writing), then the manifest next to it. m carries the
 // descriptive fields; the counts and checksum come from the writer.
 func exportObject(ctx context.Context, db DB, b *blob.Bucket, key, query string, args []any, m Manifest) (Manifest, error) {
@@ -65,4 +65,14 @@ func ReadManifest(ctx context.Context, b *blob.Bucket, object string) (Manifest,
 		return m, fmt.Errorf("retention: manifest of %s: %w", object, err)
 	}
 	return m, nil
+}
+
+// VerifyExport re-reads the object m describes from b: its SHA-256 must match m.SHA256,
+// and its footer and decoded rows m.Rows. Run it before relying on an export (handing a
+// tenant its data, deleting what a sweep archived).
+func VerifyExport(ctx context.Context, b *blob.Bucket, m Manifest) error {
+	if err := parquetio.Verify(ctx, b, m.Object, m.SHA256, m.Rows); err != nil {
+		return fmt.Errorf("retention: verify export %s: %w", m.Object, err)
+	}
+	return nil
 }

@@ -6,16 +6,19 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/softdelete"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // externalReferrers lists the foreign keys from relations the catalog leaves out (the
-// library's lsos_* schemas, e.g. a partition archive.Run kept detached in
+// SDK's own schemas, softdelete.IsSDKSchema, e.g. a partition archive.Run kept detached in
 // lsos_archive_detached) that reference tenant-owned tables and hold rows of tenant (or
 // cannot tell, lacking the tenant column). A hard delete would fail on them half-way,
 // so it refuses up front.
-func externalReferrers(ctx context.Context, db DB, cat *TableCatalog, tenantColumn, tenant string) ([]string, error) {
-	owned := map[sqlident.Name]bool{}
+func externalReferrers(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, tenant string) ([]string, error) {
+	tenantColumn := p.Tenant.Column
+	owned := map[governance.QualifiedName]bool{}
 	for i := range cat.Tables {
 		if t := &cat.Tables[i]; t.TenantColumn != "" || t.Root {
 			owned[t.Name] = true
@@ -27,14 +30,14 @@ func externalReferrers(ctx context.Context, db DB, cat *TableCatalog, tenantColu
 		FROM pg_constraint con
 		JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-		WHERE con.contype = 'f' AND n.nspname LIKE 'lsos\_%' AND pn.nspname NOT LIKE 'lsos\_%'`, tenantColumn)
+		WHERE con.contype = 'f' AND n.nspname <> pn.nspname`, tenantColumn)
 	if err != nil {
 		return nil, fmt.Errorf("retention: read foreign keys of library schemas: %w", err)
 	}
 	type ref struct {
-		child  sqlident.Name
+		child  governance.QualifiedName
 		name   string
-		parent sqlident.Name
+		parent governance.QualifiedName
 		scoped bool
 	}
 	var refs []ref
@@ -44,7 +47,7 @@ func externalReferrers(ctx context.Context, db DB, cat *TableCatalog, tenantColu
 			rows.Close()
 			return nil, err
 		}
-		if owned[r.parent] {
+		if owned[r.parent] && softdelete.IsSDKSchema(p, r.child.Schema) && !softdelete.IsSDKSchema(p, r.parent.Schema) {
 			refs = append(refs, r)
 		}
 	}

@@ -131,7 +131,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 		return nil, fmt.Errorf("retention: hard delete of tenant %s refused: %s reference tenant data without a %s column; add the column or clear those rows first",
 			tenant, strings.Join(plan.Unscoped, ", "), o.p.Tenant.Column)
 	}
-	if ext, err := externalReferrers(ctx, o.db, cat, o.p.Tenant.Column, tenant); err != nil {
+	if ext, err := externalReferrers(ctx, o.db, o.p, cat, tenant); err != nil {
 		return nil, err
 	} else if len(ext) > 0 {
 		return nil, externalError(tenant, ext)
@@ -142,7 +142,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 	if err := o.checkFloors(ctx, cat, plan, tenant, now); err != nil {
 		return nil, err
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE lsos_retention.offboarding SET state = 'hard-deleting', hard_delete_at = coalesce(hard_delete_at, $2), updated_at = $2
+	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET state = 'hard-deleting', hard_delete_at = coalesce(hard_delete_at, $2), updated_at = $2
 		WHERE tenant_id = $1 AND state <> 'purged'`, tenant, now); err != nil {
 		return nil, fmt.Errorf("retention: mark tenant %s hard-deleting: %w", tenant, err)
 	}
@@ -155,7 +155,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 		}
 		res.add(tr)
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE lsos_retention.offboarding SET state = 'purged', purged_at = $2, updated_at = $2 WHERE tenant_id = $1`,
+	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET state = 'purged', purged_at = $2, updated_at = $2 WHERE tenant_id = $1`,
 		tenant, o.cfg.Now()); err != nil {
 		return nil, fmt.Errorf("retention: mark tenant %s purged: %w", tenant, err)
 	}
@@ -232,7 +232,7 @@ func nextFloorInstant(newest time.Time, months int, loc *time.Location) time.Tim
 // deleteTable deletes the tenant's rows of one table leaf by leaf in ctid batches.
 func (o *Offboarder) deleteTable(ctx context.Context, op string, s DeleteStep, tenant, tenantType string) (TableResult, error) {
 	now := o.cfg.Now()
-	if _, err := o.db.Exec(ctx, `INSERT INTO lsos_retention.deletions (operation, table_name, kind, tenant_id, actor, policy_version, started_at)
+	if _, err := o.db.Exec(ctx, `INSERT INTO `+Schema+`.deletions (operation, table_name, kind, tenant_id, actor, policy_version, started_at)
 		VALUES ($1, $2, 'hard-delete', $3, $4, $5, $6) ON CONFLICT (operation, table_name) DO NOTHING`,
 		op, s.Table, tenant, o.cfg.Actor, o.p.Version, now); err != nil {
 		return TableResult{}, fmt.Errorf("retention: start audit record for %s: %w", s.Table, err)
@@ -267,7 +267,7 @@ func (o *Offboarder) deleteTable(ctx context.Context, op string, s DeleteStep, t
 		}
 	}
 	fin := o.cfg.Now()
-	if _, err := o.db.Exec(ctx, `UPDATE lsos_retention.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, s.Table, fin); err != nil {
+	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, s.Table, fin); err != nil {
 		return tr, fmt.Errorf("retention: finish audit record for %s: %w", s.Table, err)
 	}
 	o.log.Info("table deleted", "table", s.Table, "tenant", tenant, "rows", tr.Rows, "batches", tr.Batches, "longest_batch", tr.LongestBatch)
@@ -306,7 +306,7 @@ func runBatch(ctx context.Context, db TxDB, lockTimeout time.Duration, op, table
 		return 0, 0, nil
 	}
 	d := time.Since(start)
-	if _, err := tx.Exec(ctx, `UPDATE lsos_retention.deletions SET rows_deleted = rows_deleted + $3, batches = batches + 1,
+	if _, err := tx.Exec(ctx, `UPDATE `+Schema+`.deletions SET rows_deleted = rows_deleted + $3, batches = batches + 1,
 		busy_ms = busy_ms + $4, longest_batch_ms = greatest(longest_batch_ms, $4) WHERE operation = $1 AND table_name = $2`,
 		op, table, n, float64(d.Microseconds())/1000); err != nil {
 		return 0, 0, fmt.Errorf("retention: record batch of %s: %w", table, err)
@@ -324,7 +324,7 @@ func AuditRecords(ctx context.Context, db DB, op string) ([]TableResult, error) 
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `SELECT table_name, rows_deleted, batches, busy_ms, longest_batch_ms, actor, started_at, finished_at, coalesce(archived_to, '')
-		FROM lsos_retention.deletions WHERE $1 = '' OR operation = $1 ORDER BY started_at, operation, table_name`, op)
+		FROM `+Schema+`.deletions WHERE $1 = '' OR operation = $1 ORDER BY started_at, operation, table_name`, op)
 	if err != nil {
 		return nil, fmt.Errorf("retention: read audit records: %w", err)
 	}
@@ -347,7 +347,7 @@ func readTableResult(ctx context.Context, db DB, op, table string) (TableResult,
 	var tr TableResult
 	var busy, longest float64
 	err := db.QueryRow(ctx, `SELECT table_name, rows_deleted, batches, busy_ms, longest_batch_ms, actor, started_at, finished_at, coalesce(archived_to, '')
-		FROM lsos_retention.deletions WHERE operation = $1 AND table_name = $2`, op, table).
+		FROM `+Schema+`.deletions WHERE operation = $1 AND table_name = $2`, op, table).
 		Scan(&tr.Table, &tr.Rows, &tr.Batches, &busy, &longest, &tr.Actor, &tr.StartedAt, &tr.FinishedAt, &tr.ArchivedTo)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return tr, fmt.Errorf("retention: no audit record for %s in %s", table, op)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
@@ -17,7 +18,7 @@ var (
 	// ErrHeld is wrapped by [HeldError]: a legal hold forbids the action.
 	ErrHeld = errors.New("retention: blocked by a legal hold")
 	// ErrNotInstalled means the lsos_retention schema is missing: call [Install].
-	ErrNotInstalled = errors.New("retention: the lsos_retention schema is not installed; call retention.Install (or govctl retention install) first")
+	ErrNotInstalled = errors.New("retention: the " + Schema + " schema is not installed; call retention.Install (or govctl retention install) first")
 	// ErrHoldNotFound is returned by ReleaseHold for an unknown or already released hold.
 	ErrHoldNotFound = errors.New("retention: no active legal hold with that id")
 )
@@ -46,16 +47,16 @@ type Hold struct {
 
 // TableIdent returns the exact name of the held table; ok is false for a hold without a
 // table.
-func (h Hold) TableIdent() (n sqlident.Name, ok bool) {
+func (h Hold) TableIdent() (n governance.QualifiedName, ok bool) {
 	if h.TableName == "" {
-		return sqlident.Name{}, false
+		return governance.QualifiedName{}, false
 	}
-	return sqlident.Name{Schema: h.TableSchema, Name: h.TableName}, true
+	return governance.QualifiedName{Schema: h.TableSchema, Name: h.TableName}, true
 }
 
 // displayName renders n as schema.name, quoting it as SQL does when a part holds a dot
 // or a double quote (the plain text would name another table or not parse).
-func displayName(n sqlident.Name) string {
+func displayName(n governance.QualifiedName) string {
 	if strings.ContainsAny(n.Schema, `."`) || strings.ContainsAny(n.Name, `."`) {
 		return n.Quoted()
 	}
@@ -86,11 +87,11 @@ type HoldSpec struct {
 	TenantID string
 	// Table is SQL text, "table" or "schema.table" (public by default): unquoted parts
 	// fold to lower case and a dot separates schema from table, so a name holding a dot,
-	// a quote or capitals must be quoted (`public."a.b"`, sqlident.Name.Quoted).
+	// a quote or capitals must be quoted (`public."a.b"`, governance.QualifiedName.Quoted).
 	Table string
 	// Name is the exact table name (an empty Schema means public), for callers holding
 	// a name read from the catalog; set Table or Name, not both.
-	Name   sqlident.Name
+	Name   governance.QualifiedName
 	Reason string
 	By     string
 	From   time.Time
@@ -125,7 +126,7 @@ func HoldIDs(holds []Hold) []int64 {
 
 // AddHold places a legal hold and returns it with its id.
 func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
-	hasName := s.Name != (sqlident.Name{})
+	hasName := s.Name != (governance.QualifiedName{})
 	if s.TenantID == "" && s.Table == "" && !hasName {
 		return Hold{}, fmt.Errorf("retention: add hold: give a tenant, a table or both (a hold must say what it covers)")
 	}
@@ -164,7 +165,7 @@ func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
 	if err := requireInstalled(ctx, db); err != nil {
 		return Hold{}, err
 	}
-	rows, err := db.Query(ctx, `INSERT INTO lsos_retention.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
+	rows, err := db.Query(ctx, `INSERT INTO `+Schema+`.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
 		VALUES (nullif($1, ''), $2, $3, $4, $5, $6, $7) RETURNING `+holdCols, s.TenantID, schema, table, s.Reason, s.By, s.From, nullTime(s.Until))
 	if err != nil {
 		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
@@ -187,7 +188,7 @@ func ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
 	if err := requireInstalled(ctx, db); err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM lsos_retention.legal_holds
+	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM `+Schema+`.legal_holds
 		WHERE ($1::timestamptz IS NULL OR (active_from <= $1 AND (active_until IS NULL OR active_until > $1) AND (released_at IS NULL OR released_at > $1)))
 		  AND ($2 = '' OR tenant_id = $2)
 		ORDER BY id`, nullTime(o.ActiveAt), o.TenantID)
@@ -205,7 +206,7 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 	if err := requireInstalled(ctx, db); err != nil {
 		return err
 	}
-	tag, err := db.Exec(ctx, `UPDATE lsos_retention.legal_holds SET released_at = $2, released_by = $3
+	tag, err := db.Exec(ctx, `UPDATE `+Schema+`.legal_holds SET released_at = $2, released_by = $3
 		WHERE id = $1 AND released_at IS NULL`, id, at, by)
 	if err != nil {
 		return fmt.Errorf("retention: release hold %d: %w", id, err)
@@ -219,7 +220,7 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 // HoldsBlocking returns the holds in force at at that cover table for any of tenantIDs:
 // the tenants whose data the action touches. table is SQL text, "table" or
 // "schema.table" (public by default): unquoted parts fold to lower case, so a name that
-// needs quotes must be quoted (`public."Snap_2024_02"`, sqlident.Name.Quoted). A name
+// needs quotes must be quoted (`public."Snap_2024_02"`, governance.QualifiedName.Quoted). A name
 // that does not parse is an error, never "no hold". See [HoldsBlockingName].
 func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
 	n, err := sqlident.Parse(table, "public")
@@ -235,7 +236,7 @@ func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string,
 // the table b of schema a are different tables). A hold without a tenant covers every tenant; a hold without a
 // table covers every table. When the schema is not installed there can be no holds and
 // the result is empty.
-func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []string, at time.Time) ([]Hold, error) {
+func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, tenantIDs []string, at time.Time) ([]Hold, error) {
 	if n.Schema == "" {
 		n.Schema = "public"
 	}
@@ -259,7 +260,7 @@ func HoldsBlockingName(ctx context.Context, db DB, n sqlident.Name, tenantIDs []
 			JOIN pg_class c ON c.oid = a.relid JOIN pg_namespace n ON n.oid = c.relnamespace
 			UNION SELECT $2::text, $3::text
 		)
-		SELECT `+holdCols+` FROM lsos_retention.legal_holds
+		SELECT `+holdCols+` FROM `+Schema+`.legal_holds
 		WHERE active_from <= $4 AND (active_until IS NULL OR active_until > $4) AND (released_at IS NULL OR released_at > $4)
 		  AND (table_name IS NULL
 		       OR (table_schema, table_name) IN (SELECT sch, rel FROM names)
@@ -293,7 +294,7 @@ func scanHolds(rows pgx.Rows) ([]Hold, error) {
 				h.TableSchema, h.TableName = sch, rel
 			}
 		default:
-			h.Table = displayName(sqlident.Name{Schema: h.TableSchema, Name: h.TableName})
+			h.Table = displayName(governance.QualifiedName{Schema: h.TableSchema, Name: h.TableName})
 		}
 		out = append(out, h)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 func TestInstallIdempotentAndConcurrent(t *testing.T) {
@@ -37,13 +37,13 @@ func TestInstallIdempotentAndConcurrent(t *testing.T) {
 	if err := Install(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	files, err := fs.Glob(Migrations(), "*.sql")
+	files, err := fs.Glob(Migrations(), "*.up.sql")
 	if err != nil || len(files) < 2 {
 		t.Fatalf("migration files %v, %v", files, err)
 	}
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.schema_migrations`).Scan(&n); err != nil || n != len(files) {
-		t.Fatalf("schema_migrations rows = %d, %v; want one per file (%d)", n, err, len(files))
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM lsos_retention.revisions WHERE state = 'applied'`).Scan(&n); err != nil || n != len(files) {
+		t.Fatalf("revisions rows = %d, %v; want one per version (%d)", n, err, len(files))
 	}
 }
 
@@ -151,10 +151,10 @@ CREATE TABLE public.plain (tenant_id text NOT NULL);
 `
 
 var (
-	dotInName   = sqlident.Name{Schema: "public", Name: "a.b"}
-	dotPart     = sqlident.Name{Schema: "public", Name: "a.b_2024"}
-	schemaAB    = sqlident.Name{Schema: "a", Name: "b"}
-	publicPlain = sqlident.Name{Schema: "public", Name: "plain"}
+	dotInName   = governance.QualifiedName{Schema: "public", Name: "a.b"}
+	dotPart     = governance.QualifiedName{Schema: "public", Name: "a.b_2024"}
+	schemaAB    = governance.QualifiedName{Schema: "a", Name: "b"}
+	publicPlain = governance.QualifiedName{Schema: "public", Name: "plain"}
 )
 
 // mustIDs returns a function that takes a hold query's results and returns the hold
@@ -191,7 +191,7 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	if n, ok := quoted.TableIdent(); !ok || n != dotInName {
 		t.Fatalf("TableIdent = %v %v", n, ok)
 	}
-	for name, want := range map[sqlident.Name][]int64{
+	for name, want := range map[governance.QualifiedName][]int64{
 		dotInName:   {quoted.ID},
 		dotPart:     {quoted.ID}, // the parent's hold covers its partition
 		schemaAB:    nil,
@@ -222,7 +222,7 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	if plainText.TableSchema != "a" || plainText.TableName != "b" || plainText.Table != "a.b" || exact.Table != "a.b" {
 		t.Fatalf("holds on a.b read back as %+v / %+v", plainText, exact)
 	}
-	for name, want := range map[sqlident.Name][]int64{
+	for name, want := range map[governance.QualifiedName][]int64{
 		schemaAB:    {plainText.ID, exact.ID},
 		dotInName:   nil,
 		dotPart:     nil,
@@ -240,10 +240,10 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	}
 
 	for _, bad := range []HoldSpec{
-		{Table: "a.b", Name: schemaAB, Reason: "r", By: "me"},                        // both
-		{Name: sqlident.Name{Schema: "a"}, Reason: "r", By: "me"},                    // no table name
-		{Table: `public.a."b`, Reason: "r", By: "me"},                                // does not parse
-		{Name: sqlident.Name{Name: string(make([]byte, 64))}, Reason: "r", By: "me"}, // too long / NUL
+		{Table: "a.b", Name: schemaAB, Reason: "r", By: "me"},                                   // both
+		{Name: governance.QualifiedName{Schema: "a"}, Reason: "r", By: "me"},                    // no table name
+		{Table: `public.a."b`, Reason: "r", By: "me"},                                           // does not parse
+		{Name: governance.QualifiedName{Name: string(make([]byte, 64))}, Reason: "r", By: "me"}, // too long / NUL
 	} {
 		if _, err := AddHold(ctx, db, bad); err == nil {
 			t.Errorf("AddHold(%+v) accepted", bad)
@@ -254,15 +254,17 @@ func TestHoldsTellDottedNamesApart(t *testing.T) {
 	}
 }
 
-// TestHoldMigrationBackfillsOldRows installs the 0001 schema alone, writes holds as
-// 0001's writer did (schema || '.' || name text), then lets Install apply 0002: each
+// TestHoldMigrationBackfillsOldRows installs the first version alone as the legacy
+// installer recorded it (schema_migrations row 0001), writes holds as its writer did
+// (schema || '.' || name text), then lets Install baseline it and apply the
+// hold_table_schema version: each
 // row gets its schema and name back (split where they name an existing table), the holds
 // still block what they blocked, and a row an older release writes afterwards in the old
 // format still blocks its table.
 func TestHoldMigrationBackfillsOldRows(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t, "retention-dotted", pgtest.SQLSetup(dottedSetup))
-	v1, err := fs.ReadFile(Migrations(), "0001_retention.sql")
+	v1, err := fs.ReadFile(Migrations(), "20261120000000_retention.up.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestHoldMigrationBackfillsOldRows(t *testing.T) {
 	mustExec(t, db, string(v1))
 	mustExec(t, db, `INSERT INTO lsos_retention.schema_migrations (version) VALUES ('0001')`)
 	from := sampleNow.AddDate(-1, 0, 0)
-	old := map[string]sqlident.Name{ // 0001 text → the name it meant
+	old := map[string]governance.QualifiedName{ // 0001 text → the name it meant
 		"public.a.b":   dotInName,                         // the dotted table of public
 		"a.b":          schemaAB,                          // table b of schema a
 		"public.plain": publicPlain,                       // the common case

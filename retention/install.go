@@ -5,18 +5,23 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
+	"time"
+
+	"github.com/lsos/lsosgov/internal/dbx"
+	"github.com/lsos/lsosgov/internal/sdkinstall"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/atlas.sum
 var migrationFS embed.FS
 
 // Schema is the schema that holds the package's tables (legal holds, offboarding state,
-// deletion audit records).
+// deletion audit records) and the revisions of its migration directory. Every statement
+// of the package names it through this constant.
 const Schema = "lsos_retention"
 
-// Migrations returns the package's migration directory (<version>_<name>.sql files).
+// Migrations returns the package's migration directory in the migrate package's native
+// format (<version>_<name>.up.sql and .down.sql, atlas.sum), as [Install] applies it.
 func Migrations() fs.FS {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
@@ -25,57 +30,74 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// Install applies the package's migrations that db lacks, in version order, in one
-// transaction under an advisory lock, recording each in lsos_retention.schema_migrations.
-// It is idempotent and safe to call from many replicas at once.
+var installer = sdkinstall.New("retention", Schema, Migrations(), legacyInstall)
+
+// Install applies the package's migrations that db lacks with the migrate engine, under
+// its advisory lock, recording them in lsos_retention.revisions. It is idempotent and
+// safe to call from many replicas at once; when nothing is pending it costs two light queries.
+// An install made by an earlier SDK (lsos_retention.schema_migrations) is carried over:
+// its versions are baselined, its data kept.
+//
+// Installing needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn (the migrator holds a
+// session lock); through a transaction, Install only checks that the schema is up to
+// date.
 func Install(ctx context.Context, db TxDB) error {
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("retention: install: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lsos_retention.install'))`); err != nil {
-		return fmt.Errorf("retention: install: lock: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS lsos_retention;
-		CREATE TABLE IF NOT EXISTS lsos_retention.schema_migrations (
-			version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("retention: install: %w (the role needs CREATE on the database)", err)
-	}
-	names, err := fs.Glob(Migrations(), "*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		version := strings.SplitN(n, "_", 2)[0]
-		var done bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lsos_retention.schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
-			return fmt.Errorf("retention: install: %w", err)
-		}
-		if done {
-			continue
-		}
-		b, err := fs.ReadFile(Migrations(), n)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, string(b)); err != nil {
-			return fmt.Errorf("retention: install %s: %w", n, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO lsos_retention.schema_migrations (version) VALUES ($1)`, version); err != nil {
-			return fmt.Errorf("retention: install %s: %w", n, err)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := installer.Install(ctx, db); err != nil {
 		return fmt.Errorf("retention: install: %w", err)
 	}
 	return nil
 }
 
+// legacyVersions maps the versions the earlier installer recorded (its files were
+// numbered 0001, 0002, 0003 before they became this directory's first versions) to
+// the versions of the migration directory that hold the same statements.
+var legacyVersions = map[string]string{
+	"0001": "20261120000000", // retention
+	"0002": "20261120000100", // hold_table_schema
+	"0003": "20261120000200", // archive_purge
+}
+
+// legacyInstall reads lsos_retention.schema_migrations, written by the installer of
+// earlier SDKs, and returns the version to baseline at, with a note that keeps each
+// file's time of application.
+func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err error) {
+	var exists bool
+	if err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return "", "", err
+	}
+	rows, err := db.Query(ctx, `SELECT version, applied_at FROM `+Schema+`.schema_migrations ORDER BY version`)
+	if err != nil {
+		return "", "", err
+	}
+	defer rows.Close()
+	var applied []string
+	for rows.Next() {
+		var v string
+		var at time.Time
+		if err := rows.Scan(&v, &at); err != nil {
+			return "", "", err
+		}
+		nv, ok := legacyVersions[v]
+		if !ok {
+			return "", "", fmt.Errorf(Schema+".schema_migrations has version %q, which this SDK does not know; upgrade the SDK", v)
+		}
+		if nv > version {
+			version = nv
+		}
+		applied = append(applied, v+" at "+at.UTC().Format(time.RFC3339))
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", err
+	}
+	if version == "" {
+		return "", "", nil
+	}
+	return version, "carried over from " + Schema + ".schema_migrations (" + strings.Join(applied, ", ") + ")", nil
+}
+
 // installed reports whether Install has run on db.
 func installed(ctx context.Context, db DB) (bool, error) {
 	var ok bool
-	err := db.QueryRow(ctx, `SELECT to_regclass('lsos_retention.legal_holds') IS NOT NULL`).Scan(&ok)
+	err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.legal_holds') IS NOT NULL`).Scan(&ok)
 	return ok, err
 }

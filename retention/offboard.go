@@ -151,7 +151,7 @@ func (o *Offboarder) status(ctx context.Context, db DB, tenant string) (Status, 
 	var state string
 	var exportLoc *string
 	err := db.QueryRow(ctx, `SELECT state, soft_deleted_at, soft_deleted_by, export_window_end, exported_at, export_location, purged_at
-		FROM lsos_retention.offboarding WHERE tenant_id = $1`, tenant).
+		FROM `+Schema+`.offboarding WHERE tenant_id = $1`, tenant).
 		Scan(&state, &s.SoftDeletedAt, &s.SoftDeletedBy, &s.ExportWindowEnd, &s.ExportedAt, &exportLoc, &s.PurgedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
@@ -218,7 +218,7 @@ func (o *Offboarder) SoftDelete(ctx context.Context, tenant string) (Status, err
 		return st, fmt.Errorf("retention: soft delete tenant %s: %w", tenant, err)
 	}
 	end := now.Add(o.p.Offboarding.ExportWindow.Std())
-	if _, err := tx.Exec(ctx, `INSERT INTO lsos_retention.offboarding (tenant_id, state, soft_deleted_at, soft_deleted_by, export_window_end, updated_at)
+	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.offboarding (tenant_id, state, soft_deleted_at, soft_deleted_by, export_window_end, updated_at)
 		VALUES ($1, 'soft-deleted', $2, $3, $4, $2)`, tenant, now, o.cfg.Actor, end); err != nil {
 		return st, fmt.Errorf("retention: soft delete tenant %s: %w", tenant, err)
 	}
@@ -272,7 +272,7 @@ func (o *Offboarder) Export(ctx context.Context, tenant string, bucket *blob.Buc
 		}
 		res.Manifests = append(res.Manifests, m)
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE lsos_retention.offboarding SET exported_at = $2, export_location = $3, updated_at = $2 WHERE tenant_id = $1`,
+	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET exported_at = $2, export_location = $3, updated_at = $2 WHERE tenant_id = $1`,
 		tenant, o.cfg.Now(), prefix+"tenant="+tenant+"/"); err != nil {
 		return nil, fmt.Errorf("retention: record export of tenant %s: %w", tenant, err)
 	}

@@ -14,7 +14,6 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/parquetio"
 )
 
 // tableDigest is a table's row count and md5 over its rows in a fixed order, for the
@@ -146,7 +145,7 @@ func TestOffboardingEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range exp.Manifests {
-		if err := parquetio.Verify(ctx, bucket, m.Object, m.SHA256, m.Rows); err != nil || m.Rows != mine[m.Table].Rows || m.Format != "parquet" {
+		if err := VerifyExport(ctx, bucket, m); err != nil || m.Rows != mine[m.Table].Rows || m.Format != "parquet" {
 			t.Errorf("%s: manifest rows %d (tenant rows %d), verify: %v", m.Table, m.Rows, mine[m.Table].Rows, err)
 		}
 		col := "tenant_id"

@@ -7,7 +7,6 @@ import (
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/pgtest"
-	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // quotedSetup has a partitioned table and a plain table whose names need quotes, plus a
@@ -45,21 +44,21 @@ func TestEligibilityOnQuotedNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var parts []sqlident.Name
+	var parts []governance.QualifiedName
 	var mixedRows int64 = -1
 	for _, te := range rep.Tables {
 		switch te.Name {
-		case sqlident.Name{Schema: "public", Name: "Snaps"}:
+		case governance.QualifiedName{Schema: "public", Name: "Snaps"}:
 			for _, e := range te.Eligible {
 				parts = append(parts, e.Name)
 			}
-		case sqlident.Name{Schema: "public", Name: "Mixed Case"}:
+		case governance.QualifiedName{Schema: "public", Name: "Mixed Case"}:
 			if te.Rows != nil {
 				mixedRows = te.Rows.Rows
 			}
 		}
 	}
-	want := []sqlident.Name{{Schema: "public", Name: "Snaps_2024_01"}, {Schema: "public", Name: `q"uote`}}
+	want := []governance.QualifiedName{{Schema: "public", Name: "Snaps_2024_01"}, {Schema: "public", Name: `q"uote`}}
 	if !slices.Equal(parts, want) || mixedRows != 10 {
 		t.Fatalf("eligible partitions %v (want %v), eligible rows of \"Mixed Case\" %d (want 10)", parts, want, mixedRows)
 	}
@@ -72,7 +71,7 @@ func TestEligibilityOnQuotedNames(t *testing.T) {
 	if _, ok := cutoffTable(cat, TableCutoff{Table: "public.mixed case"}); ok {
 		t.Fatal("cutoffTable folded case")
 	}
-	if _, ok := cutoffTable(cat, TableCutoff{Table: "x", Name: sqlident.Name{Schema: "public", Name: "snaps"}}); ok {
+	if _, ok := cutoffTable(cat, TableCutoff{Table: "x", Name: governance.QualifiedName{Schema: "public", Name: "snaps"}}); ok {
 		t.Fatal("cutoffTable found public.snaps for the exact name public.\"snaps\"")
 	}
 }
@@ -102,7 +101,7 @@ func TestHoldsBlockingMatchesExactNames(t *testing.T) {
 		}
 		return HoldIDs(hs)
 	}
-	mixed := sqlident.Name{Schema: "public", Name: "Snaps_2024_01"}
+	mixed := governance.QualifiedName{Schema: "public", Name: "Snaps_2024_01"}
 	if got := ids(HoldsBlockingName(ctx, db, mixed, nil, at)); !slices.Equal(got, []int64{h.ID}) {
 		t.Fatalf("HoldsBlockingName(%v) = %v; want [%d]", mixed, got, h.ID)
 	}
@@ -115,14 +114,14 @@ func TestHoldsBlockingMatchesExactNames(t *testing.T) {
 	if _, err := HoldsBlocking(ctx, db, `public.q"uote`, nil, at); err == nil {
 		t.Fatal(`HoldsBlocking on the unparsable public.q"uote returned no error (a parse failure must not mean "no hold")`)
 	}
-	if _, err := HoldsBlockingName(ctx, db, sqlident.Name{Schema: "public"}, nil, at); err == nil {
+	if _, err := HoldsBlockingName(ctx, db, governance.QualifiedName{Schema: "public"}, nil, at); err == nil {
 		t.Fatal("HoldsBlockingName with an empty name returned no error")
 	}
 	ph, err := AddHold(ctx, db, HoldSpec{Table: `public."Snaps"`, TenantID: "1", Reason: "audit", By: "legal", From: at.AddDate(-1, 0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	quote := sqlident.Name{Schema: "public", Name: `q"uote`}
+	quote := governance.QualifiedName{Schema: "public", Name: `q"uote`}
 	if got := ids(HoldsBlockingName(ctx, db, quote, []string{"1"}, at)); !slices.Equal(got, []int64{ph.ID}) {
 		t.Fatalf("hold on the parent does not cover %v: %v", quote, got)
 	}

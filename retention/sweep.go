@@ -151,7 +151,7 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 	if !o.NoArchive {
 		archived = fmt.Sprintf("%s%s/%s/", o.Prefix, t.Key(), strings.ReplaceAll(op, ":", "="))
 	}
-	if _, err := db.Exec(ctx, `INSERT INTO lsos_retention.deletions (operation, table_name, kind, cutoff, actor, policy_version, archived_to, started_at)
+	if _, err := db.Exec(ctx, `INSERT INTO `+Schema+`.deletions (operation, table_name, kind, cutoff, actor, policy_version, archived_to, started_at)
 		VALUES ($1, $2, 'sweep', $3, $4, $5, nullif($6, ''), $7) ON CONFLICT (operation, table_name) DO NOTHING`,
 		op, t.Key(), nullTime(tc.Cutoff), o.Actor, p.Version, archived, time.Now()); err != nil {
 		return nil, blocked, fmt.Errorf("retention: start audit record for %s: %w", t.Key(), err)
@@ -215,7 +215,7 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 			}
 		}
 	}
-	if _, err := db.Exec(ctx, `UPDATE lsos_retention.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, t.Key(), time.Now()); err != nil {
+	if _, err := db.Exec(ctx, `UPDATE `+Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, t.Key(), time.Now()); err != nil {
 		return nil, blocked, fmt.Errorf("retention: finish audit record for %s: %w", t.Key(), err)
 	}
 	tr, err := readTableResult(ctx, db, op, t.Key())

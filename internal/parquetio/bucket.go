@@ -4,14 +4,23 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
-	"gocloud.dev/blob/memblob"
-	"gocloud.dev/blob/s3blob"
 )
 
-// OpenBucket opens a blob bucket from a URL:
+// OpenBucket opens a blob bucket from a URL with the drivers the application registered
+// in gocloud's default URL mux: this package imports none, so that a program that only
+// writes to a local directory does not link the AWS SDK. Register a driver with a blank
+// import in the main package (or a test):
+//
+//	import (
+//		_ "gocloud.dev/blob/fileblob" // file://
+//		_ "gocloud.dev/blob/s3blob"   // s3://
+//		_ "gocloud.dev/blob/memblob"  // mem://, for tests
+//	)
+//
+// URLs:
 //
 //   - file:///var/lib/lsos/archive — a local directory (created when missing, unless the
 //     URL sets create_dir itself). Objects are written to a temporary file beside their
@@ -22,7 +31,8 @@ import (
 //     beside the objects; it is never a committed object and may be deleted;
 //   - s3://bucket?region=…[&endpoint=https://host&use_path_style=true&request_checksum_calculation=when_required]
 //     — AWS S3 or an S3-compatible server, credentials from the usual AWS environment;
-//   - mem:// — an in-memory bucket for tests.
+//   - mem:// — an in-memory bucket for tests;
+//   - any other scheme whose driver the application registered.
 //
 // The URL is never logged by this package: it may carry a credential-bearing query.
 func OpenBucket(ctx context.Context, rawURL string) (*blob.Bucket, error) {
@@ -30,12 +40,10 @@ func OpenBucket(ctx context.Context, rawURL string) (*blob.Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquetio: store URL does not parse (want file:///dir, s3://bucket?… or mem://): %w", err)
 	}
-	mux := new(blob.URLMux)
-	mux.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
-	mux.RegisterBucket(s3blob.Scheme, &s3blob.URLOpener{})
-	mux.RegisterBucket(memblob.Scheme, &memblob.URLOpener{})
-	switch u.Scheme {
-	case fileblob.Scheme:
+	if u.Scheme == "" {
+		return nil, fmt.Errorf("parquetio: store URL has no scheme; want file:///dir, s3://bucket?… or mem://")
+	}
+	if u.Scheme == "file" {
 		q := u.Query()
 		if !q.Has("create_dir") {
 			q.Set("create_dir", "true")
@@ -44,13 +52,34 @@ func OpenBucket(ctx context.Context, rawURL string) (*blob.Bucket, error) {
 			q.Set("no_tmp_dir", "true")
 		}
 		u.RawQuery = q.Encode()
-	case s3blob.Scheme, memblob.Scheme:
-	default:
-		return nil, fmt.Errorf("parquetio: store URL scheme %q is not supported; use file://, s3:// or mem://", u.Scheme)
 	}
-	b, err := mux.OpenBucketURL(ctx, u)
+	if !registered(u.Scheme) {
+		return nil, fmt.Errorf("parquetio: no driver is registered for %s:// store URLs; import %s in the program's main package (or the test)", u.Scheme, driverHint(u.Scheme))
+	}
+	b, err := blob.DefaultURLMux().OpenBucketURL(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("parquetio: open %s:// store: %w", u.Scheme, err)
 	}
 	return b, nil
+}
+
+func registered(scheme string) bool {
+	for _, s := range blob.DefaultURLMux().BucketSchemes() {
+		if s == scheme {
+			return true
+		}
+	}
+	return false
+}
+
+// driverHint names the blank import that registers scheme's driver.
+func driverHint(scheme string) string {
+	pkg := map[string]string{
+		"file": "fileblob", "s3": "s3blob", "mem": "memblob",
+		"gs": "gcsblob", "azblob": "azureblob",
+	}[strings.ToLower(scheme)]
+	if pkg == "" {
+		return "the gocloud.dev/blob driver for it"
+	}
+	return `_ "gocloud.dev/blob/` + pkg + `"`
 }

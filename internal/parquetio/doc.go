@@ -49,6 +49,8 @@
 //
 // # Stores
 //
-// [OpenBucket] opens file://, s3:// and mem:// URLs; see its documentation for the
-// parameters an S3-compatible endpoint needs.
+// [OpenBucket] opens file://, s3:// and mem:// URLs with the drivers the program
+// registered (this package imports none, so the AWS SDK is linked only by programs that
+// import gocloud.dev/blob/s3blob); see its documentation for the parameters an
+// S3-compatible endpoint needs. Package archive exposes it as archive.OpenBucket.
 package parquetio

@@ -21,6 +21,7 @@ import (
 	"github.com/lsos/lsosgov"
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/faults"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/migrate"
 	"github.com/lsos/lsosgov/retention"
@@ -28,7 +29,7 @@ import (
 
 // The crash harness re-executes this test binary as a child process (see TestMain).
 // The child runs one operation and, at the chosen point, inside the library's own hook
-// (a progress callback, AfterBatch, or right after CrashAfter stopped the run), sends
+// (a progress callback, AfterBatch, or right after a faults.WithCrashAfter crash point stopped the run), sends
 // SIGKILL to itself: no deferred function, no rollback, no goodbye to the server.
 const (
 	envChild = "LSOS_RELIABILITY_CHILD"
@@ -125,11 +126,13 @@ func runChild(mode string) int {
 					killSelf()
 				}
 			}
-		case "crash":
-			opts.CrashAfter = archive.Step(arg)
 		}
-		rep, err := archive.Run(ctx, pool, store, p, opts)
-		if errors.Is(err, archive.ErrCrash) {
+		runCtx := ctx
+		if kind == "crash" {
+			runCtx = faults.WithCrashAfter(ctx, arg)
+		}
+		rep, err := archive.Run(runCtx, pool, store, p, opts)
+		if errors.Is(err, faults.ErrCrash) {
 			killSelf()
 		}
 		res.Archive = rep

@@ -131,7 +131,7 @@ func TestCrashNoTransactionMigration(t *testing.T) {
 }
 
 // archiveKillPoints are the moments an archive worker is SIGKILLed: inside the progress
-// hook right after a step was recorded, or right after CrashAfter stopped a step whose
+// hook right after a step was recorded, or right after a crash point (internal/faults) stopped a step whose
 // completion was not recorded yet.
 var archiveKillPoints = []string{
 	"after:uploaded", // object uploaded, not verified, no manifest

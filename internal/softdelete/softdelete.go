@@ -14,17 +14,30 @@ package softdelete
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 // Column is the tenants table column that marks a soft-deleted tenant.
 const Column = "deleted_at"
+
+// OffboardingTable is package retention's offboarding record, the marker of a tenants
+// table without deleted_at.
+const OffboardingTable = "lsos_retention.offboarding"
+
+// IsSDKSchema reports whether schema belongs to the SDK, for the catalogs that leave the
+// SDK's bookkeeping out: the policy's sdk.prefix and sdk.schemas
+// ([governance.Policy.IsSDKSchema]), and the default prefix, under which packages
+// retention, archive and integrity create their schemas (lsos_retention, lsos_archive,
+// lsos_integrity) whatever the policy's prefix.
+func IsSDKSchema(p *governance.Policy, schema string) bool {
+	return p.IsSDKSchema(schema) || (*governance.Policy)(nil).IsSDKSchema(schema)
+}
 
 // Marker says how one database marks soft-deleted tenants.
 type Marker struct {
@@ -38,37 +51,59 @@ type Marker struct {
 	DeletedAt bool
 }
 
-// Discover finds the marker of db for the policy's tenants table (tenant.table: "tenants"
-// or "schema.tenants"; an unqualified name matches the first schema in name order, the
-// library's lsos_* schemas excluded, as package retention's catalog does). It returns nil
-// when nothing can mark a tenant soft-deleted: no tenants table with a single-column
-// primary key, or one without deleted_at while lsos_retention is not installed.
-func Discover(ctx context.Context, db dbx.DB, tenantsTable string) (*Marker, error) {
+// Discover finds the marker of db for the policy's tenants table (p.Tenant.Table:
+// "tenants" or "schema.tenants"; an unqualified name matches the first schema in name
+// order, the SDK's own schemas ([IsSDKSchema]) excluded, as package retention's catalog
+// does). It returns nil when nothing can mark a tenant soft-deleted: no tenants table
+// with a single-column primary key, or one without deleted_at while lsos_retention is
+// not installed. A nil p is the default policy.
+func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, error) {
+	if p == nil {
+		p = governance.Default()
+	}
+	tenantsTable := p.Tenant.Table
 	n, err := sqlident.Parse(tenantsTable, "")
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: tenant table %q: %w", tenantsTable, err)
 	}
-	var m Marker
-	var key, keyType *string
-	var offboarding bool
-	err = db.QueryRow(ctx, `
+	rows, err := db.Query(ctx, `
 		SELECT n.nspname, c.relname,
 		       (SELECT a.attname FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
 		         WHERE k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1),
 		       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
 		         WHERE k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1),
 		       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped),
-		       to_regclass('lsos_retention.offboarding') IS NOT NULL
+		       to_regclass('`+OffboardingTable+`') IS NOT NULL
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname = $1 AND ($2 = '' OR n.nspname = $2)
-		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT LIKE 'lsos\_%'
-		ORDER BY n.nspname LIMIT 1`, n.Name, n.Schema, Column).
-		Scan(&m.Tenants.Schema, &m.Tenants.Name, &key, &keyType, &m.DeletedAt, &offboarding)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+		ORDER BY n.nspname`, n.Name, n.Schema, Column)
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: find the tenants table: %w", err)
+	}
+	defer rows.Close()
+	var m Marker
+	var key, keyType *string
+	var offboarding, found bool
+	for rows.Next() {
+		var c Marker
+		var k, kt *string
+		var ob bool
+		if err := rows.Scan(&c.Tenants.Schema, &c.Tenants.Name, &k, &kt, &c.DeletedAt, &ob); err != nil {
+			return nil, fmt.Errorf("softdelete: find the tenants table: %w", err)
+		}
+		if IsSDKSchema(p, c.Tenants.Schema) {
+			continue
+		}
+		m, key, keyType, offboarding, found = c, k, kt, ob, true
+		break
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("softdelete: find the tenants table: %w", err)
+	}
+	rows.Close()
+	if !found {
+		return nil, nil
 	}
 	if key == nil {
 		return nil, nil
@@ -91,7 +126,7 @@ func (m *Marker) Live(col, colType string) string {
 		return "true"
 	}
 	if !m.DeletedAt {
-		return "NOT EXISTS (SELECT 1 FROM lsos_retention.offboarding lsos_sd WHERE lsos_sd.tenant_id = (" + col + ")::text)"
+		return "NOT EXISTS (SELECT 1 FROM " + OffboardingTable + " lsos_sd WHERE lsos_sd.tenant_id = (" + col + ")::text)"
 	}
 	key := "lsos_sd." + sqlident.Quote(m.Key)
 	rhs := col
@@ -105,7 +140,7 @@ func (m *Marker) Live(col, colType string) string {
 // IDsSQL is a query returning the soft-deleted tenant ids as text.
 func (m *Marker) IDsSQL() string {
 	if !m.DeletedAt {
-		return "SELECT tenant_id FROM lsos_retention.offboarding"
+		return "SELECT tenant_id FROM " + OffboardingTable
 	}
 	return "SELECT " + sqlident.Quote(m.Key) + "::text FROM " + m.Tenants.Quoted() + " WHERE " + sqlident.Quote(Column) + " IS NOT NULL"
 }
@@ -137,7 +172,7 @@ func (m *Marker) Source() string {
 		return "none"
 	}
 	if !m.DeletedAt {
-		return "lsos_retention.offboarding"
+		return OffboardingTable
 	}
 	return m.Tenants.String() + "." + Column
 }

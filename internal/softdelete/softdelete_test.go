@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/pgtest"
 )
 
@@ -20,17 +21,26 @@ func TestDiscoverAndLive(t *testing.T) {
 		CREATE TABLE b.rows (tenant_id text, v int);
 		INSERT INTO b.tenants VALUES (1, NULL), (2, now()), (3, NULL);
 		INSERT INTO b.rows VALUES ('1', 1), ('2', 2), ('3', 3), (NULL, 4);
-		CREATE TABLE plain (id int);`))
-	if m, err := Discover(ctx, db, "nosuch"); err != nil || m != nil {
+		CREATE TABLE plain (id int);
+		CREATE SCHEMA a_sdk;
+		CREATE TABLE a_sdk.tenants (id int PRIMARY KEY, deleted_at timestamptz);`))
+	tenants := func(table string) *governance.Policy {
+		p := governance.Default()
+		p.Tenant.Table = table
+		p.SDK.Schemas = []string{"a_sdk"}
+		return p
+	}
+	if m, err := Discover(ctx, db, tenants("nosuch")); err != nil || m != nil {
 		t.Fatalf("no tenants table: %+v, %v", m, err)
 	}
-	if m, err := Discover(ctx, db, "plain"); err != nil || m != nil {
+	if m, err := Discover(ctx, db, tenants("plain")); err != nil || m != nil {
 		t.Fatalf("a table without a primary key: %+v, %v", m, err)
 	}
-	if _, err := Discover(ctx, db, `bad"name`); err == nil {
+	if _, err := Discover(ctx, db, tenants(`bad"name`)); err == nil {
 		t.Fatal("an unparsable table name must be an error")
 	}
-	m, err := Discover(ctx, db, "tenants")
+	// a_sdk sorts first, but it is one of the SDK's schemas (policy sdk.schemas).
+	m, err := Discover(ctx, db, tenants("tenants"))
 	if err != nil || m == nil || !m.DeletedAt || m.Tenants.String() != "b.tenants" || m.Key != "id" || m.KeyType != "integer" {
 		t.Fatalf("Discover = %+v, %v", m, err)
 	}

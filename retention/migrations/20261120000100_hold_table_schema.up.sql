@@ -1,9 +1,9 @@
--- Legal holds name their table by schema and name separately. 0001 kept one text
+-- Legal holds name their table by schema and name separately. The first version kept one text
 -- column written as schema || '.' || name, which cannot tell the table "a.b" in schema
 -- public from the table b in schema a. Idempotent: safe to run again.
 ALTER TABLE lsos_retention.legal_holds ADD COLUMN IF NOT EXISTS table_schema text;
 
--- Backfill the rows 0001 wrote: table_name holds schema || '.' || name, unquoted. A name
+-- Backfill the rows the first version wrote: table_name holds schema || '.' || name, unquoted. A name
 -- with one dot splits there. With several dots, split at the dot where the two parts
 -- name an existing relation, else where the first part names an existing schema, else
 -- at the first dot (the writer's schema was "public" unless given).
@@ -26,7 +26,7 @@ FROM (
 ) s
 WHERE h.id = s.id;
 
--- A value without an inner dot never came from 0001's writer; read it as a table of public.
+-- A value without an inner dot never came from the first version's writer; read it as a table of public.
 UPDATE lsos_retention.legal_holds SET table_schema = 'public'
 WHERE table_schema IS NULL AND table_name IS NOT NULL;
 

@@ -1,5 +1,7 @@
 -- Bookkeeping of package retention: legal holds, tenant offboarding state and the audit
--- trail of every controlled delete (policy §6, §8). Idempotent: safe to run again.
+-- trail of every controlled delete (policy §6, §8). Idempotent: an install made before
+-- the SDK's schemas moved to the migrate engine (lsos_retention.schema_migrations,
+-- version 0001) is baselined from its rows instead of running it again.
 CREATE SCHEMA IF NOT EXISTS lsos_retention;
 
 CREATE TABLE IF NOT EXISTS lsos_retention.legal_holds (
