@@ -29,6 +29,15 @@ var errUsage = errors.New("bad usage")
 // run is the driver's entry point: 0 when every enforced target is met, 1 on a missed
 // target or a failed measurement, 2 on bad usage.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// --render-md DIR prints the generated part of BENCHMARKS.md from the stored
+	// results in DIR (no measurement runs).
+	if len(args) == 2 && (args[0] == "--render-md" || args[0] == "-render-md") {
+		if err := writeMarkdown(stdout, args[1]); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 2
+		}
+		return 0
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
