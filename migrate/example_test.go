@@ -9,19 +9,19 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/lsos/lsosgov/examples/lsos"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/migrate"
 )
 
-// exampleDB gives an Example a fresh database from the test kit's server.
+// exampleDB gives an Example a fresh database on a PostgreSQL of its own (in a
+// service: your database).
 func exampleDB() (*pgxpool.Pool, func()) {
 	ctx := context.Background()
-	srv, err := pgtest.Shared()
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{})
 	if err != nil {
 		panic(err)
 	}
-	name := srv.NewDatabaseName("example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	_, url, err := srv.CreateDatabase(ctx, "example")
 	if err != nil {
 		panic(err)
 	}
@@ -29,7 +29,7 @@ func exampleDB() (*pgxpool.Pool, func()) {
 	if err != nil {
 		panic(err)
 	}
-	return pool, func() { pool.Close(); _ = srv.DropDatabase(ctx, name) }
+	return pool, func() { pool.Close(); _ = srv.Close() }
 }
 
 // Load the sample LSOS migrations from an embedded file system and apply them.

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/retention"
 )
 
@@ -15,18 +15,17 @@ import (
 // tenant disappears from them at once.
 func ExampleInstallActiveViews() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared()
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your database
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	name := srv.NewDatabaseName("retention-views-example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	_, url, err := srv.CreateDatabase(ctx, "retention-views-example")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer func() { _ = srv.DropDatabase(ctx, name) }()
 	db, err := pgxpool.New(ctx, url)
 	if err != nil {
 		fmt.Println(err)

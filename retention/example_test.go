@@ -9,7 +9,7 @@ import (
 
 	"github.com/lsos/lsosgov/examples/lsos"
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/retention"
 )
 
@@ -39,18 +39,17 @@ func ExampleCutoffs() {
 // Eligibility on the sample LSOS schema, then a legal hold on one tenant.
 func Example() {
 	ctx := context.Background()
-	srv, err := pgtest.Shared()
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // in a service: your database
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	name := srv.NewDatabaseName("retention-example")
-	url, err := srv.CreateDatabase(ctx, name, "")
+	defer srv.Close()
+	_, url, err := srv.CreateDatabase(ctx, "retention-example")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer func() { _ = srv.DropDatabase(ctx, name) }()
 	db, err := pgxpool.New(ctx, url)
 	if err != nil {
 		fmt.Println(err)

@@ -6,7 +6,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/migrate"
 	"github.com/lsos/lsosgov/migrate/lint"
 )
@@ -27,11 +27,12 @@ func ExamplePlan() {
 		panic(err)
 	}
 
-	srv, err := pgtest.Shared() // the test kit's server; any empty scratch database will do
+	srv, err := govtest.StartPostgres(ctx, govtest.PostgresOptions{}) // any empty scratch database will do
 	if err != nil {
 		panic(err)
 	}
-	url, err := srv.CreateDatabase(ctx, srv.NewDatabaseName("example"), "")
+	defer srv.Close()
+	_, url, err := srv.CreateDatabase(ctx, "example")
 	if err != nil {
 		panic(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lsos/lsosgov/governance"
-	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/govtest"
 	"github.com/lsos/lsosgov/migrate"
 	"github.com/lsos/lsosgov/migrate/lint"
 )
@@ -28,11 +28,12 @@ func ExampleReview() {
 	fsys["atlas.sum"] = &fstest.MapFile{Data: sum}
 	d, _ = migrate.Inspect(fsys, "")
 
-	srv, err := pgtest.Shared() // the test kit's server; any empty scratch database will do
+	srv, err := govtest.StartPostgres(context.Background(), govtest.PostgresOptions{}) // any empty scratch database will do
 	if err != nil {
 		panic(err)
 	}
-	url, err := srv.CreateDatabase(context.Background(), srv.NewDatabaseName("example"), "")
+	defer srv.Close()
+	_, url, err := srv.CreateDatabase(context.Background(), "example")
 	if err != nil {
 		panic(err)
 	}
