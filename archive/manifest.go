@@ -125,22 +125,48 @@ func manifestKey(object string) string {
 	return strings.TrimSuffix(object, dataSuffix) + manifestSuffix
 }
 
+// writeManifest writes m next to its data object, with the SHA-256 of the bytes in the
+// object's metadata (one request: the hash is never out of step with the bytes). The
+// same bytes and hash go to the catalog ([recordState]).
 func writeManifest(ctx context.Context, store *blob.Bucket, m *Manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, sum, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
-	if err := store.WriteAll(ctx, manifestKey(m.Object), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	opts := &blob.WriterOptions{ContentType: "application/json", Metadata: map[string]string{manifestSHAKey: sum}}
+	if err := store.WriteAll(ctx, manifestKey(m.Object), b, opts); err != nil {
 		return fmt.Errorf("write manifest %s: %w", manifestKey(m.Object), err)
 	}
 	return nil
 }
 
 // ReadManifests lists every manifest under prefix in store, in key order. It needs no
-// database: govctl's "archive list --store" uses it.
+// database: govctl's "archive list --store" uses it. A manifest whose bytes do not
+// match the SHA-256 recorded beside them is refused with a [*ManifestError]
+// ([ErrManifestTampered]); one written before manifests were hashed is listed.
 func ReadManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]Manifest, error) {
+	ss, err := readManifests(ctx, store, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Manifest, len(ss))
+	for i, s := range ss {
+		out[i] = s.m
+	}
+	return out, nil
+}
+
+// listedManifest is a manifest read from the store, decoded.
+type listedManifest struct {
+	storedManifest
+	m Manifest
+}
+
+// readManifests reads the manifests under prefix, refusing one whose bytes do not match
+// the SHA-256 in its metadata.
+func readManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]listedManifest, error) {
 	it := store.List(&blob.ListOptions{Prefix: prefix})
-	var out []Manifest
+	var out []listedManifest
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
@@ -152,18 +178,22 @@ func ReadManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]Ma
 		if obj.IsDir || !strings.HasSuffix(obj.Key, manifestSuffix) {
 			continue
 		}
-		b, err := store.ReadAll(ctx, obj.Key)
+		s, err := readStoredManifest(ctx, store, obj.Key)
 		if err != nil {
 			return nil, fmt.Errorf("archive: read manifest %s: %w", obj.Key, err)
 		}
+		// A manifest that does not match the hash beside it is not even decoded.
+		if err := s.check("", "", true); err != nil {
+			return nil, err
+		}
 		var m Manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("archive: manifest %s is not valid JSON (%v); restore it from the catalog's manifest column", obj.Key, err)
+		if err := json.Unmarshal(s.bytes, &m); err != nil {
+			return nil, fmt.Errorf("archive: manifest %s is not valid JSON (%v); restore it from the catalog's manifest_json column", obj.Key, err)
 		}
 		if m.Format != ManifestFormat || m.ID == "" {
 			return nil, fmt.Errorf("archive: manifest %s has format %d; this version reads format %d", obj.Key, m.Format, ManifestFormat)
 		}
-		out = append(out, m)
+		out = append(out, listedManifest{storedManifest: *s, m: m})
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -475,15 +474,15 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	b, err := json.Marshal(m)
+	b, sum, err := encodeManifest(m) // the bytes written to the store, and their hash
 	if err != nil {
 		return err
 	}
 	tenants := m.tenantIDs()
 	now := p.opts.Now()
 	tag, err := tx.Exec(ctx, `UPDATE `+Schema+`.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
-		tenants = $7, manifest = $8, updated_at = $9 WHERE id = $1 AND object = $10 AND sha256 = $11`,
-		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256)
+		tenants = $7, manifest = $8, updated_at = $9, manifest_json = $12, manifest_sha256 = $13 WHERE id = $1 AND object = $10 AND sha256 = $11`,
+		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256, string(b), sum)
 	if err != nil {
 		return fmt.Errorf("update catalog: %w", err)
 	}
