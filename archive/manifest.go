@@ -19,8 +19,10 @@ import (
 const ManifestFormat = 1
 
 // Manifest describes one archived partition. It is stored as JSON next to the data
-// object (key: the data key with ".manifest.json" instead of ".parquet") and in the
-// catalog, so the catalog can be rebuilt from the store ([RebuildCatalog]).
+// object (key: the data key with ".manifest.json" instead of ".parquet", the SHA-256 of
+// the bytes in the object's metadata) and in the catalog with the same hash, so the
+// catalog can be rebuilt from the store ([RebuildCatalog]). Its text is never run as
+// SQL (see the package documentation, "Manifest integrity").
 type Manifest struct {
 	Format    int    `json:"format"`
 	ID        string `json:"id"`
