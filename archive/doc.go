@@ -77,7 +77,8 @@
 //     and [ReadManifests] and [RebuildCatalog] check each manifest in the store
 //     against the hash beside it. A mismatch is a [*ManifestError] naming the archive
 //     and the manifest object (errors.Is [ErrManifestTampered]); nothing from that
-//     manifest is used. [RebuildCatalog] checks every manifest before it records any.
+//     manifest is used. [RebuildCatalog] checks every manifest before it records any,
+//     and [PurgeTenant] checks the catalog's before it records a rewritten one.
 //   - The hash only proves that the manifest is the one written with it: an attacker
 //     who rewrites both gets past it. So [Restore] uses no manifest text as SQL
 //     anyway. Names are quoted by this package. Each column type is sent to the

@@ -142,6 +142,27 @@ func writeManifest(ctx context.Context, store *blob.Bucket, m *Manifest) error {
 	return nil
 }
 
+// writeEntryManifest writes the manifest of catalog entry e to the store as the catalog
+// holds it: the exact bytes the catalog's hash covers (a re-encoding by another SDK
+// version could differ), or, for an entry recorded before manifests were hashed,
+// e.Manifest encoded. A catalog manifest that does not match its hash is refused, never
+// copied to the store with a fresh one.
+func writeEntryManifest(ctx context.Context, store *blob.Bucket, e *Entry) error {
+	legacy, err := checkCatalogManifest(e)
+	if err != nil {
+		return err
+	}
+	if legacy {
+		return writeManifest(ctx, store, &e.Manifest)
+	}
+	key := manifestKey(e.Manifest.Object)
+	opts := &blob.WriterOptions{ContentType: "application/json", Metadata: map[string]string{manifestSHAKey: e.ManifestSHA256}}
+	if err := store.WriteAll(ctx, key, e.manifestJSON, opts); err != nil {
+		return fmt.Errorf("write manifest %s: %w", key, err)
+	}
+	return nil
+}
+
 // ReadManifests lists every manifest under prefix in store, in key order. It needs no
 // database: govctl's "archive list --store" uses it. A manifest whose bytes do not
 // match the SHA-256 recorded beside them is refused with a [*ManifestError]

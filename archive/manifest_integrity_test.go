@@ -405,3 +405,47 @@ func TestAttachBoundsRebuiltFromTimes(t *testing.T) {
 		t.Errorf("from after to: %v", err)
 	}
 }
+
+// TestAttachBoundsOnEveryTimeKey: the bounds Restore renders from the manifest's times
+// re-attach a partition of a date, timestamp and timestamptz key with exactly its
+// original bounds, whatever the session's time zone.
+func TestAttachBoundsOnEveryTimeKey(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t, "", nil)
+	conn, err := db.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for _, key := range []string{"date", "timestamp", "timestamptz", "timestamp(0) with time zone"} {
+		if _, err := conn.Exec(ctx, `SET TIME ZONE 'Asia/Kolkata';
+			DROP TABLE IF EXISTS p;
+			CREATE TABLE p (at `+key+` NOT NULL) PARTITION BY RANGE (at);
+			CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+			CREATE TABLE p_2 PARTITION OF p FOR VALUES FROM (MINVALUE) TO ('2025-01-01')`); err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []string{"p_1", "p_2"} {
+			var orig string
+			if err := conn.QueryRow(ctx, `SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = $1`, part).Scan(&orig); err != nil {
+				t.Fatal(err)
+			}
+			m := &Manifest{ID: "x", Object: "k.parquet", Bounds: orig}
+			m.From, m.To = parseBounds(orig)
+			b, err := attachBounds(m)
+			if err != nil {
+				t.Fatalf("%s %s: %v", key, orig, err)
+			}
+			if _, err := conn.Exec(ctx, `ALTER TABLE p DETACH PARTITION `+part+`; ALTER TABLE p ATTACH PARTITION `+part+` `+b); err != nil {
+				t.Fatalf("%s: attach %s: %v", key, b, err)
+			}
+			var got string
+			if err := conn.QueryRow(ctx, `SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = $1`, part).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != orig {
+				t.Errorf("%s: re-attached with %s (from %s); want %s", key, got, b, orig)
+			}
+		}
+	}
+}

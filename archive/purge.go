@@ -320,6 +320,10 @@ func (p *purger) withConn(ctx context.Context, fn func(TxDB) error) error {
 }
 
 func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *PurgeBlocked, error) {
+	// The rewritten manifest is recorded with a new hash: never from a tampered one.
+	if _, err := checkCatalogManifest(&e); err != nil {
+		return nil, nil, err
+	}
 	rec, err := p.record(ctx, db, e.ID)
 	if err != nil {
 		return nil, nil, err
@@ -337,7 +341,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 	if rec != nil && !rec.finished && e.Object == rec.target {
 		// A crashed run switched the catalog: only the old object is left to delete.
 		pa := &PurgedArchive{ID: e.ID, Partition: e.Partition, OldObject: rec.source, Object: e.Object, Rows: e.Rows, SHA256: e.SHA256, Resumed: true}
-		if err := writeManifest(ctx, p.store, &e.Manifest); err != nil {
+		if err := writeEntryManifest(ctx, p.store, &e); err != nil {
 			return nil, nil, err
 		}
 		return pa, nil, p.finish(ctx, db, e, e.Object, rec.source)
