@@ -36,9 +36,10 @@ type Target struct {
 // Restore loads the archive id into a new table, checking the manifest against the
 // SHA-256 the catalog recorded for it before using anything from it (a mismatch is a
 // [*ManifestError], [ErrManifestTampered]; an archive recorded before manifests were
-// hashed is restored with a warning to [Target.Logger]), checking the object's SHA-256 against
+// hashed is restored with a warning to [Target.Logger]), the object's SHA-256 against
 // the catalog before any row is loaded and the loaded row count afterwards; all of it
-// runs in one transaction, so a failed restore leaves nothing behind. Columns stored with
+// runs in one transaction, so a failed restore leaves nothing behind. No manifest text
+// is run as SQL: see the package documentation, "Manifest integrity". Columns stored with
 // the text fallback are loaded into a temporary staging table and cast to their type.
 //
 // Into a new table, the partition's indexes recorded in the manifest are built after the
