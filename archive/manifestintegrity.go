@@ -53,7 +53,7 @@ func (e *ManifestError) Error() string {
 	}
 	switch {
 	case errors.Is(e.Err, ErrManifestTampered):
-		fmt.Fprintf(&b, " has sha256 %s, but %s was recorded for it: it was changed after the archive wrote it; nothing from it was used (restore the manifest from a backup or from the catalog's manifest_json column)", e.Actual, e.Recorded)
+		fmt.Fprintf(&b, " has sha256 %s, but %s was recorded for it: it was changed after the archive wrote it; nothing from it was used (put the genuine manifest back: the store's copy, the catalog's manifest_json and a backup hold the same bytes)", e.Actual, e.Recorded)
 	case errors.Is(e.Err, ErrManifestUnhashed):
 		b.WriteString(" has no recorded SHA-256 (written before manifests were hashed); nothing from it was used (check it, then pass archive.TrustUnhashedManifests() to accept such manifests)")
 	default:
