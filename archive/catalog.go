@@ -23,23 +23,35 @@ type Entry struct {
 	SHA256    string    `json:"sha256"`
 	Object    string    `json:"object"`
 	State     string    `json:"state"`
-	Manifest  Manifest  `json:"-"`
+	// ManifestSHA256 is the SHA-256 of the manifest's stored bytes, recorded with it;
+	// empty for an archive recorded before manifests were hashed.
+	ManifestSHA256 string   `json:"manifest_sha256,omitempty"`
+	Manifest       Manifest `json:"-"`
+	// manifestJSON holds the exact bytes ManifestSHA256 covers (nil when the catalog
+	// holds only the jsonb copy).
+	manifestJSON []byte
 }
 
 // Complete reports whether the partition left the database (dropped or kept detached).
 func (e Entry) Complete() bool { return e.State == stateDropped || e.State == stateKept }
 
 const entryCols = `id, parent, partition, coalesce(range_from, '-infinity'), coalesce(range_to, 'infinity'),
-	coalesce(rows, 0), coalesce(bytes, 0), coalesce(sha256, ''), object, state, manifest`
+	coalesce(rows, 0), coalesce(bytes, 0), coalesce(sha256, ''), object, state, manifest, manifest_json, coalesce(manifest_sha256, '')`
 
 func scanEntry(r pgx.CollectableRow) (Entry, error) {
 	var e Entry
 	var m []byte
+	var exact *string
 	var from, to time.Time
-	if err := r.Scan(&e.ID, &e.Table, &e.Partition, &from, &to, &e.Rows, &e.Bytes, &e.SHA256, &e.Object, &e.State, &m); err != nil {
+	if err := r.Scan(&e.ID, &e.Table, &e.Partition, &from, &to, &e.Rows, &e.Bytes, &e.SHA256, &e.Object, &e.State, &m, &exact, &e.ManifestSHA256); err != nil {
 		return e, err
 	}
 	e.From, e.To = from.UTC(), to.UTC()
+	if exact != nil {
+		// The exact bytes the hash covers, not jsonb's rewrite of them.
+		e.manifestJSON = []byte(*exact)
+		m = e.manifestJSON
+	}
 	if err := json.Unmarshal(m, &e.Manifest); err != nil {
 		return e, fmt.Errorf("archive: catalog manifest of %s: %w", e.ID, err)
 	}
@@ -129,11 +141,21 @@ type eventRow struct {
 // event is, whatever crashes in between. (A step whose work cannot share a transaction
 // with the record, such as DETACH … CONCURRENTLY, is still at its previous state after
 // a crash, so the re-run finds the work done, records the state and writes the event.)
+//
+// The manifest is stored twice: as jsonb (for queries) and as the exact bytes written to
+// the store (manifest_json) with their SHA-256 (manifest_sha256), which [Restore]
+// checks before it uses anything from the manifest.
 func recordState(ctx context.Context, db DB, m *Manifest, state string, now time.Time, ev *eventRow) error {
-	b, err := json.Marshal(m)
+	b, sum, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
+	return recordManifest(ctx, db, m, b, &sum, state, now, ev)
+}
+
+// recordManifest is recordState with the manifest's bytes b (as stored) and their
+// SHA-256 given; sum is nil for a manifest without one.
+func recordManifest(ctx context.Context, db DB, m *Manifest, b []byte, sum *string, state string, now time.Time, ev *eventRow) error {
 	tenants := m.tenantIDs()
 	var from, to *time.Time
 	if !m.From.IsZero() {
@@ -149,25 +171,32 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 	}
 	const upsert = `
 		INSERT INTO ` + Schema + `.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
-			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at,
+			manifest_json, manifest_sha256)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (id) DO UPDATE SET rows = EXCLUDED.rows, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256,
-			tenants = EXCLUDED.tenants, state = EXCLUDED.state, manifest = EXCLUDED.manifest, updated_at = EXCLUDED.updated_at`
+			tenants = EXCLUDED.tenants, state = EXCLUDED.state, manifest = EXCLUDED.manifest, updated_at = EXCLUDED.updated_at,
+			manifest_json = EXCLUDED.manifest_json, manifest_sha256 = EXCLUDED.manifest_sha256`
+	var exact *string
+	if sum != nil {
+		exact = new(string)
+		*exact = string(b)
+	}
 	args := []any{m.ID, m.Table, m.Partition, from, to, m.Bounds, rows, bytes, sha, m.Object, manifestKey(m.Object),
-		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now}
+		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now, exact, sum}
 	sql := upsert
 	if ev != nil {
 		// One statement is one transaction on any DB (pool, connection or transaction).
 		sql = `WITH up AS (` + upsert + ` RETURNING id, partition)
 			INSERT INTO ` + Schema + `.events (archive_id, partition, step, detail, actor, at)
-			SELECT id, partition, $19::text, $20::text, $21::text, $22::timestamptz FROM up`
+			SELECT id, partition, $21::text, $22::text, $23::text, $24::timestamptz FROM up`
 		args = append(args, string(ev.Step), ev.Detail, ev.Actor, ev.At)
 	}
 	// The statement is an idempotent upsert, so a deadlock (PostgreSQL cancels one
 	// side; here another worker's DETACH … CONCURRENTLY, which waits for every older
 	// snapshot, can close the cycle) is simply run again.
 	for attempt := 0; ; attempt++ {
-		_, err = db.Exec(ctx, sql, args...)
+		_, err := db.Exec(ctx, sql, args...)
 		if err == nil {
 			return nil
 		}
@@ -182,25 +211,60 @@ func recordState(ctx context.Context, db DB, m *Manifest, state string, now time
 	}
 }
 
+// RebuildOption changes how [RebuildCatalog] treats the manifests it reads.
+type RebuildOption func(*rebuildOptions)
+
+type rebuildOptions struct {
+	trustUnhashed bool
+}
+
+// TrustUnhashedManifests makes [RebuildCatalog] accept manifests that have no SHA-256
+// beside them (written before this SDK hashed manifests). Check such manifests first:
+// nothing vouches for their bytes. They are recorded without a hash, so [Restore] warns
+// when it uses one, and still checks every value it uses (column types, bounds, index
+// definitions) as it does for any manifest.
+func TrustUnhashedManifests() RebuildOption {
+	return func(o *rebuildOptions) { o.trustUnhashed = true }
+}
+
 // RebuildCatalog re-creates catalog entries from the manifests under prefix in store
 // (after the catalog was lost or restored from an older backup). Existing entries with
 // the same id are overwritten from their manifest. It returns the number of manifests
 // read.
-func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string) (int, error) {
+//
+// Every manifest is checked before any is recorded: one whose bytes do not match the
+// SHA-256 in its metadata is refused with a [*ManifestError] ([ErrManifestTampered]),
+// and so is one without a SHA-256 ([ErrManifestUnhashed]) unless
+// [TrustUnhashedManifests] is given; then nothing is recorded. The catalog keeps the
+// exact bytes and their hash, which [Restore] and [Verify] check again.
+func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string, opts ...RebuildOption) (int, error) {
+	var o rebuildOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := Install(ctx, db); err != nil {
 		return 0, err
 	}
-	ms, err := ReadManifests(ctx, store, prefix)
+	ms, err := readManifests(ctx, store, prefix)
 	if err != nil {
 		return 0, err
 	}
 	for i := range ms {
-		m := &ms[i]
+		if err := ms[i].check(ms[i].m.ID, "", o.trustUnhashed); err != nil {
+			return 0, err
+		}
+	}
+	for i := range ms {
+		m := &ms[i].m
 		state := m.State
 		if state == "" {
 			state = stateRecorded
 		}
-		if err := upsertManifest(ctx, db, m, state, m.ArchivedAt); err != nil {
+		var sum *string
+		if ms[i].recorded != "" {
+			sum = &ms[i].recorded
+		}
+		if err := recordManifest(ctx, db, m, ms[i].bytes, sum, state, m.ArchivedAt, nil); err != nil {
 			return i, fmt.Errorf("archive: rebuild %s: %w", m.ID, err)
 		}
 	}

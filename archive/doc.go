@@ -64,6 +64,46 @@
 // row counts, the policy version, who and when. [RebuildCatalog] re-creates the catalog
 // from the manifests in the store; [ReadManifests] lists them without a database.
 //
+// # Manifest integrity
+//
+// Whoever can write to the bucket can rewrite a manifest, so no text from a manifest is
+// ever run as SQL, and each manifest carries a SHA-256 that is checked before it is used:
+//
+//   - Each manifest is stored with the SHA-256 of its bytes in the object's metadata
+//     (lsos-manifest-sha256, written in the same request as the bytes), and the catalog
+//     row keeps the exact bytes (manifest_json) and the hash (manifest_sha256).
+//   - [Restore] checks the catalog's manifest against the catalog's hash, [Verify]
+//     also checks the store's manifest against the hash beside it and the catalog's,
+//     and [ReadManifests] and [RebuildCatalog] check each manifest in the store
+//     against the hash beside it. A mismatch is a [*ManifestError] naming the archive
+//     and the manifest object (errors.Is [ErrManifestTampered]); nothing from that
+//     manifest is used. [RebuildCatalog] checks every manifest before it records any,
+//     and [PurgeTenant] checks the catalog's before it records a rewritten one.
+//   - The hash only proves that the manifest is the one written with it: an attacker
+//     who rewrites both gets past it. So [Restore] uses no manifest text as SQL
+//     anyway. Names are quoted by this package. Each column type is sent to the
+//     server as a bind parameter (to_regtype, the type's own modifier function,
+//     format_type) and must come back spelled exactly as the manifest spells it; only
+//     the server's spelling goes into CREATE TABLE and casts. Re-attach bounds are
+//     rendered from the manifest's from/to times as literals this package quotes,
+//     after checking that the recorded bound text is a single-column time range
+//     saying the same (anything else — list or hash partitions, other key types — is
+//     refused: restore into a new table and attach it by hand). Index definitions are
+//     rebuilt as described under Retrieval. Every statement Restore builds runs alone
+//     over the extended protocol, which refuses a second statement. A refused value is
+//     a [*ManifestError] ([ErrManifestInvalid]) naming the field, before anything runs.
+//   - Archives recorded before manifests were hashed have no hash in the catalog or the
+//     store. [Restore] and [Verify] accept them, and Restore logs a warning to
+//     [Target.Logger]; every check of the previous point still applies.
+//     [RebuildCatalog] refuses a manifest without a hash ([ErrManifestUnhashed]) unless
+//     given [TrustUnhashedManifests], and records it without one, so that restoring it
+//     warns too.
+//
+// The hash is over the exact stored bytes, not a re-encoding, so manifests written by
+// another SDK version (with fields this one does not know) still match. A
+// [Run] interrupted between writing the final manifest and recording its state leaves
+// the two apart until it is re-run; [Verify] says so.
+//
 // # Stores
 //
 // Stores are [gocloud.dev/blob] buckets; any *blob.Bucket works, and [OpenBucket] opens

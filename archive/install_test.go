@@ -36,7 +36,15 @@ func TestInstallAdoptsEarlierCatalog(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM lsos_archive.events WHERE archive_id = 'a1'`); n != 1 {
 		t.Errorf("%d events after the install; want the earlier one", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM lsos_archive.revisions WHERE state = 'applied'`); n != 1 {
-		t.Errorf("%d revisions; want 1", n)
+	ups, err := fs.Glob(Migrations(), "*.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM lsos_archive.revisions WHERE state = 'applied'`); n != int64(len(ups)) {
+		t.Errorf("%d revisions; want %d (one per version)", n, len(ups))
+	}
+	// The adopted catalog gets the later versions' columns.
+	if n := count(t, db, `SELECT count(*) FROM information_schema.columns WHERE table_schema = 'lsos_archive' AND table_name = 'archives' AND column_name IN ('manifest_json', 'manifest_sha256')`); n != 2 {
+		t.Errorf("the adopted catalog has %d of the manifest hash columns; want 2", n)
 	}
 }

@@ -19,8 +19,10 @@ import (
 const ManifestFormat = 1
 
 // Manifest describes one archived partition. It is stored as JSON next to the data
-// object (key: the data key with ".manifest.json" instead of ".parquet") and in the
-// catalog, so the catalog can be rebuilt from the store ([RebuildCatalog]).
+// object (key: the data key with ".manifest.json" instead of ".parquet", the SHA-256 of
+// the bytes in the object's metadata) and in the catalog with the same hash, so the
+// catalog can be rebuilt from the store ([RebuildCatalog]). Its text is never run as
+// SQL (see the package documentation, "Manifest integrity").
 type Manifest struct {
 	Format    int    `json:"format"`
 	ID        string `json:"id"`
@@ -125,22 +127,69 @@ func manifestKey(object string) string {
 	return strings.TrimSuffix(object, dataSuffix) + manifestSuffix
 }
 
+// writeManifest writes m next to its data object, with the SHA-256 of the bytes in the
+// object's metadata (one request: the hash is never out of step with the bytes). The
+// same bytes and hash go to the catalog ([recordState]).
 func writeManifest(ctx context.Context, store *blob.Bucket, m *Manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, sum, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
-	if err := store.WriteAll(ctx, manifestKey(m.Object), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	opts := &blob.WriterOptions{ContentType: "application/json", Metadata: map[string]string{manifestSHAKey: sum}}
+	if err := store.WriteAll(ctx, manifestKey(m.Object), b, opts); err != nil {
 		return fmt.Errorf("write manifest %s: %w", manifestKey(m.Object), err)
 	}
 	return nil
 }
 
+// writeEntryManifest writes the manifest of catalog entry e to the store as the catalog
+// holds it: the exact bytes the catalog's hash covers (a re-encoding by another SDK
+// version could differ), or, for an entry recorded before manifests were hashed,
+// e.Manifest encoded. A catalog manifest that does not match its hash is refused, never
+// copied to the store with a fresh one.
+func writeEntryManifest(ctx context.Context, store *blob.Bucket, e *Entry) error {
+	legacy, err := checkCatalogManifest(e)
+	if err != nil {
+		return err
+	}
+	if legacy {
+		return writeManifest(ctx, store, &e.Manifest)
+	}
+	key := manifestKey(e.Manifest.Object)
+	opts := &blob.WriterOptions{ContentType: "application/json", Metadata: map[string]string{manifestSHAKey: e.ManifestSHA256}}
+	if err := store.WriteAll(ctx, key, e.manifestJSON, opts); err != nil {
+		return fmt.Errorf("write manifest %s: %w", key, err)
+	}
+	return nil
+}
+
 // ReadManifests lists every manifest under prefix in store, in key order. It needs no
-// database: govctl's "archive list --store" uses it.
+// database: govctl's "archive list --store" uses it. A manifest whose bytes do not
+// match the SHA-256 recorded beside them is refused with a [*ManifestError]
+// ([ErrManifestTampered]); one written before manifests were hashed is listed.
 func ReadManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]Manifest, error) {
+	ss, err := readManifests(ctx, store, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Manifest, len(ss))
+	for i, s := range ss {
+		out[i] = s.m
+	}
+	return out, nil
+}
+
+// listedManifest is a manifest read from the store, decoded.
+type listedManifest struct {
+	storedManifest
+	m Manifest
+}
+
+// readManifests reads the manifests under prefix, refusing one whose bytes do not match
+// the SHA-256 in its metadata.
+func readManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]listedManifest, error) {
 	it := store.List(&blob.ListOptions{Prefix: prefix})
-	var out []Manifest
+	var out []listedManifest
 	for {
 		obj, err := it.Next(ctx)
 		if err != nil {
@@ -152,18 +201,22 @@ func ReadManifests(ctx context.Context, store *blob.Bucket, prefix string) ([]Ma
 		if obj.IsDir || !strings.HasSuffix(obj.Key, manifestSuffix) {
 			continue
 		}
-		b, err := store.ReadAll(ctx, obj.Key)
+		s, err := readStoredManifest(ctx, store, obj.Key)
 		if err != nil {
 			return nil, fmt.Errorf("archive: read manifest %s: %w", obj.Key, err)
 		}
+		// A manifest that does not match the hash beside it is not even decoded.
+		if err := s.check("", "", true); err != nil {
+			return nil, err
+		}
 		var m Manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("archive: manifest %s is not valid JSON (%v); restore it from the catalog's manifest column", obj.Key, err)
+		if err := json.Unmarshal(s.bytes, &m); err != nil {
+			return nil, fmt.Errorf("archive: manifest %s is not valid JSON (%v); restore it from the catalog's manifest_json column", obj.Key, err)
 		}
 		if m.Format != ManifestFormat || m.ID == "" {
 			return nil, fmt.Errorf("archive: manifest %s has format %d; this version reads format %d", obj.Key, m.Format, ManifestFormat)
 		}
-		out = append(out, m)
+		out = append(out, listedManifest{storedManifest: *s, m: m})
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -321,6 +320,10 @@ func (p *purger) withConn(ctx context.Context, fn func(TxDB) error) error {
 }
 
 func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *PurgeBlocked, error) {
+	// The rewritten manifest is recorded with a new hash: never from a tampered one.
+	if _, err := checkCatalogManifest(&e); err != nil {
+		return nil, nil, err
+	}
 	rec, err := p.record(ctx, db, e.ID)
 	if err != nil {
 		return nil, nil, err
@@ -338,7 +341,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 	if rec != nil && !rec.finished && e.Object == rec.target {
 		// A crashed run switched the catalog: only the old object is left to delete.
 		pa := &PurgedArchive{ID: e.ID, Partition: e.Partition, OldObject: rec.source, Object: e.Object, Rows: e.Rows, SHA256: e.SHA256, Resumed: true}
-		if err := writeManifest(ctx, p.store, &e.Manifest); err != nil {
+		if err := writeEntryManifest(ctx, p.store, &e); err != nil {
 			return nil, nil, err
 		}
 		return pa, nil, p.finish(ctx, db, e, e.Object, rec.source)
@@ -475,15 +478,15 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	b, err := json.Marshal(m)
+	b, sum, err := encodeManifest(m) // the bytes written to the store, and their hash
 	if err != nil {
 		return err
 	}
 	tenants := m.tenantIDs()
 	now := p.opts.Now()
 	tag, err := tx.Exec(ctx, `UPDATE `+Schema+`.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
-		tenants = $7, manifest = $8, updated_at = $9 WHERE id = $1 AND object = $10 AND sha256 = $11`,
-		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256)
+		tenants = $7, manifest = $8, updated_at = $9, manifest_json = $12, manifest_sha256 = $13 WHERE id = $1 AND object = $10 AND sha256 = $11`,
+		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256, string(b), sum)
 	if err != nil {
 		return fmt.Errorf("update catalog: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -26,11 +28,18 @@ type Target struct {
 	// default a restore into a new table (not Attach) builds every index the manifest
 	// records, after the rows are loaded, renamed after the table (see [Restore]).
 	NoIndexes bool
+	// Logger receives warnings (nil: discard): a restore from a manifest recorded before
+	// manifests were hashed is logged at warning level.
+	Logger *slog.Logger
 }
 
-// Restore loads the archive id into a new table, checking the object's SHA-256 against
+// Restore loads the archive id into a new table, checking the manifest against the
+// SHA-256 the catalog recorded for it before using anything from it (a mismatch is a
+// [*ManifestError], [ErrManifestTampered]; an archive recorded before manifests were
+// hashed is restored with a warning to [Target.Logger]), the object's SHA-256 against
 // the catalog before any row is loaded and the loaded row count afterwards; all of it
-// runs in one transaction, so a failed restore leaves nothing behind. Columns stored with
+// runs in one transaction, so a failed restore leaves nothing behind. No manifest text
+// is run as SQL: see the package documentation, "Manifest integrity". Columns stored with
 // the text fallback are loaded into a temporary staging table and cast to their type.
 //
 // Into a new table, the partition's indexes recorded in the manifest are built after the
@@ -43,6 +52,15 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	if err != nil {
 		return 0, err
 	}
+	// Nothing from the manifest is used before it matches the hash recorded with it.
+	legacy, err := checkCatalogManifest(&e)
+	if err != nil {
+		return 0, err
+	}
+	if legacy {
+		logger(target.Logger).WarnContext(ctx, "archive: restoring from a manifest recorded before manifests were hashed; no SHA-256 covers it (its column types, bounds and index definitions are still checked)",
+			"id", id, "manifest", manifestKey(e.Object))
+	}
 	m := e.Manifest
 	if m.SHA256 == "" {
 		return 0, fmt.Errorf("archive: %s was never uploaded (state %s); re-run archive.Run first", id, e.State)
@@ -54,10 +72,26 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 		}
 		// The exact name the partition had, not a re-parse of its plain text.
 		if tn, err = exactName(m.PartitionName, m.Partition); err != nil {
-			return 0, err
+			return 0, invalidManifest(&m, "partition_name", err)
 		}
 	} else if tn, err = parseName(target.Table); err != nil {
 		return 0, err
+	}
+	// Checks that need no database, before anything is read or run.
+	var parent governance.QualifiedName
+	var bounds string
+	if target.Attach {
+		if parent, err = exactName(m.TableName, m.Table); err != nil {
+			return 0, invalidManifest(&m, "table_name", err)
+		}
+		if bounds, err = attachBounds(&m); err != nil {
+			return 0, err
+		}
+	}
+	if !target.Attach && !target.NoIndexes {
+		if err := checkIndexDefs(&m); err != nil {
+			return 0, err
+		}
 	}
 	r, err := parquetio.Open(ctx, store, m.Object)
 	if err != nil {
@@ -70,12 +104,23 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	if len(r.Columns()) != len(m.Columns) {
 		return 0, fmt.Errorf("%w: object has %d columns, the manifest %d", ErrVerify, len(r.Columns()), len(m.Columns))
 	}
+	for i, c := range r.Columns() {
+		if c.Name != m.Columns[i].Name {
+			return 0, fmt.Errorf("%w: column %d is %q in the object, %q in the manifest", ErrVerify, i+1, c.Name, m.Columns[i].Name)
+		}
+	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, tableDDL(tn, columnDefs(m.Columns))); err != nil {
+	// Column types as the server spells them, resolved from bind parameters: the
+	// manifest's type text itself never reaches SQL.
+	cols, err := resolveColumns(ctx, tx, &m)
+	if err != nil {
+		return 0, err
+	}
+	if err := execOne(ctx, tx, tableDDL(tn, cols)); err != nil {
 		return 0, fmt.Errorf("archive: create %s: %w", tn, err)
 	}
 	names := make([]string, len(m.Columns))
@@ -87,13 +132,13 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 	into := tn
 	if staged {
 		into = governance.QualifiedName{Name: "lsos_archive_restore_stage"}
-		cols := columnDefs(m.Columns)
+		stage := slices.Clone(cols)
 		for i, c := range r.Columns() {
 			if c.Kind == parquetio.KindText {
-				cols[i].Type = "text"
+				stage[i].Type = "text"
 			}
 		}
-		if _, err := tx.Exec(ctx, strings.Replace(tableDDL(into, cols), "CREATE TABLE", "CREATE TEMP TABLE", 1)+" ON COMMIT DROP"); err != nil {
+		if err := execOne(ctx, tx, strings.Replace(tableDDL(into, stage), "CREATE TABLE", "CREATE TEMP TABLE", 1)+" ON COMMIT DROP"); err != nil {
 			return 0, fmt.Errorf("archive: staging table: %w", err)
 		}
 	}
@@ -102,14 +147,14 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 		return 0, fmt.Errorf("archive: load %s: %w", tn, err)
 	}
 	if staged {
-		sel := make([]string, len(m.Columns))
-		for i, c := range m.Columns {
+		sel := make([]string, len(cols))
+		for i, c := range cols {
 			sel[i] = sqlident.Quote(c.Name)
 			if r.Columns()[i].Kind == parquetio.KindText {
 				sel[i] += "::" + c.Type
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+tn.Quoted()+` SELECT `+strings.Join(sel, ", ")+` FROM `+into.Quoted()); err != nil {
+		if err := execOne(ctx, tx, `INSERT INTO `+tn.Quoted()+` SELECT `+strings.Join(sel, ", ")+` FROM `+into.Quoted()); err != nil {
 			return 0, fmt.Errorf("archive: cast staged columns into %s: %w", tn, err)
 		}
 	}
@@ -122,11 +167,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 		}
 	}
 	if target.Attach {
-		parent, err := exactName(m.TableName, m.Table)
-		if err != nil {
-			return 0, err
-		}
-		if _, err := tx.Exec(ctx, `ALTER TABLE `+parent.Quoted()+` ATTACH PARTITION `+tn.Quoted()+` `+m.Bounds); err != nil {
+		if err := execOne(ctx, tx, `ALTER TABLE `+parent.Quoted()+` ATTACH PARTITION `+tn.Quoted()+` `+bounds); err != nil {
 			return 0, fmt.Errorf("archive: attach %s to %s: %w", tn, parent, err)
 		}
 	}
@@ -173,7 +214,8 @@ func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, e
 }
 
 // Verify re-reads archive id from the store: checksum, footer and decoded row counts
-// must match the catalog.
+// must match the catalog, and the manifest in the store must match the SHA-256 recorded
+// beside it and in the catalog (else a [*ManifestError], [ErrManifestTampered]).
 func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
 	e, err := Get(ctx, db, id)
 	if err != nil {
@@ -185,7 +227,7 @@ func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
 	if err := parquetio.Verify(ctx, store, e.Object, e.SHA256, e.Rows); err != nil {
 		return fmt.Errorf("%w: %v", ErrVerify, err)
 	}
-	return nil
+	return verifyManifests(ctx, store, &e)
 }
 
 func identifier(n governance.QualifiedName) pgx.Identifier {

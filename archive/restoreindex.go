@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
 )
@@ -166,6 +168,11 @@ func checkIndexTail(s string) error {
 		case c == '\'':
 			// E'…' strings take backslash escapes; standard strings only ''.
 			escapes := i > 0 && (s[i-1] == 'E' || s[i-1] == 'e') && (i == 1 || !isIdentByte(s[i-2]))
+			if i > 1 && (s[i-1] == 'E' || s[i-1] == 'e') && s[i-2] >= '0' && s[i-2] <= '9' {
+				// "1E'…'": PostgreSQL's lexer may read a number and then an E'…' string
+				// where this loop would see an identifier and a standard string.
+				return fmt.Errorf("%w: a string literal right after a number", errIndexDef)
+			}
 			j := i + 1
 			for ; j < len(s); j++ {
 				if escapes && s[j] == '\\' {
@@ -269,31 +276,47 @@ func takenNames(ctx context.Context, db DB, schema string) (map[string]bool, err
 }
 
 // createIndexes builds the manifest's indexes on the restored table tn, after its rows
-// are loaded (one sort per index instead of per-row maintenance).
-func createIndexes(ctx context.Context, db DB, m *Manifest, tn governance.QualifiedName) error {
+// are loaded (one sort per index instead of per-row maintenance). Each statement runs
+// alone over the extended protocol ([execOne]).
+func createIndexes(ctx context.Context, tx pgx.Tx, m *Manifest, tn governance.QualifiedName) error {
 	if len(m.Indexes) == 0 {
 		return nil
 	}
-	taken, err := takenNames(ctx, db, tn.Schema)
+	taken, err := takenNames(ctx, tx, tn.Schema)
 	if err != nil {
 		return fmt.Errorf("archive: read names in schema %s: %w", tn.Schema, err)
 	}
 	part, err := exactName(m.PartitionName, m.Partition)
 	if err != nil {
-		return err
+		return invalidManifest(m, "partition_name", err)
 	}
 	stmts, err := indexStatements(m.Indexes, part, tn, taken)
 	if err != nil {
-		return fmt.Errorf("archive: restore indexes of %s (set Target.NoIndexes to restore without them): %w", m.ID, err)
+		return invalidManifest(m, "indexes", fmt.Errorf("%w (set Target.NoIndexes to restore without them)", err))
 	}
 	// The definitions were checked with standard string rules (a backslash escapes only in
 	// E'…'); make the server read them the same way.
-	if _, err := db.Exec(ctx, `SET LOCAL standard_conforming_strings = on`); err != nil {
+	if err := execOne(ctx, tx, `SET LOCAL standard_conforming_strings = on`); err != nil {
 		return fmt.Errorf("archive: restore indexes: %w", err)
 	}
 	for _, s := range stmts {
-		if _, err := db.Exec(ctx, s); err != nil {
+		if err := execOne(ctx, tx, s); err != nil {
 			return fmt.Errorf("archive: create index on %s (set Target.NoIndexes to restore without indexes): %s: %w", tn, s, err)
+		}
+	}
+	return nil
+}
+
+// checkIndexDefs refuses, before anything runs, a manifest whose index definitions
+// createIndexes would refuse.
+func checkIndexDefs(m *Manifest) error {
+	part, err := exactName(m.PartitionName, m.Partition)
+	if err != nil {
+		return invalidManifest(m, "partition_name", err)
+	}
+	for i, def := range m.Indexes {
+		if _, err := indexStatements([]string{def}, part, part, map[string]bool{}); err != nil {
+			return invalidManifest(m, fmt.Sprintf("indexes[%d]", i), err)
 		}
 	}
 	return nil

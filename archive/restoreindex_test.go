@@ -175,6 +175,9 @@ func TestIndexStatementsRejectTampered(t *testing.T) {
 		`CREATE INDEX i ON public.p_2025_01 USING btree a`,
 		`CREATE INDEX "unterminated ON public.p_2025_01 USING btree (a)`,
 		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (b = 'x\'); DROP TABLE users; --')`,
+		// "1E'\''" may lex as a number and an E'' string: the quote after \ ends it.
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (a > 1E'\'') ; DROP TABLE users; SELECT 1 --')`,
+		`CREATE INDEX i ON public.p_2025_01 USING btree (a) WHERE (a > 1e'x')`,
 	} {
 		if stmts, err := indexStatements([]string{def}, part, table, map[string]bool{}); err == nil {
 			t.Errorf("accepted %q as %q", def, stmts)

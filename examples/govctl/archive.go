@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -213,7 +214,9 @@ func archiveRestore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach, NoIndexes: *noIndexes})
+	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach, NoIndexes: *noIndexes,
+		// Warnings (a manifest recorded before manifests were hashed) go to stderr.
+		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		if errors.Is(err, archive.ErrNotFound) {
 			return usagef("archive restore: %v", err)
@@ -250,6 +253,6 @@ func archiveVerify(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: ok (checksum and row count match the catalog)\n", *id)
+	fmt.Fprintf(e.stdout, "%s: ok (checksum, row count and manifest SHA-256 match the catalog)\n", *id)
 	return nil
 }
