@@ -30,6 +30,8 @@ func TestURL(t *testing.T) {
 		{"gocloud query credentials",
 			"s3://b?endpoint=http://127.0.0.1:9000&access_key_id=AKIA&secret_access_key=wJal%2Fr&session_token=FQo&region=us-east-1",
 			"s3://b?endpoint=http://127.0.0.1:9000&access_key_id=REDACTED&secret_access_key=REDACTED&session_token=REDACTED&region=us-east-1"},
+		{"aws shared-credentials keys", "s3://b?aws_access_key_id=AKIA&aws_secret_access_key=x&aws_session_token=y&awssdk=v2",
+			"s3://b?aws_access_key_id=REDACTED&aws_secret_access_key=REDACTED&aws_session_token=REDACTED&awssdk=v2"},
 		{"key case and separators", "s3://b?Secret-Access-Key=x&ACCESSKEYID=y&AccessKey=z",
 			"s3://b?Secret-Access-Key=REDACTED&ACCESSKEYID=REDACTED&AccessKey=REDACTED"},
 		{"password token credential keys", "https://h/p?password=a&db_passwd=b&refresh_token=c&client_credentials=d&pwd=e",
