@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/governance"
+	"github.com/lsos/lsosgov/internal/redact"
 )
 
 // Exit codes (docs/DESIGN.md contract).
@@ -83,6 +84,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = redactingWriter{stderr}
 	e := &env{stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("govctl", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -132,6 +134,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		e.policy = p
 	}
 	return exitCode(cmd.run(ctx, e, rest[1:]), stderr)
+}
+
+// redactingWriter passes every write through redact.Text, so no store credential given
+// on the command line (s3://KEY:SECRET@…, ?secret_access_key=…) reaches an error or log
+// line, whichever code path printed it.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, redact.Text(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func exitCode(err error, stderr io.Writer) int {
