@@ -119,15 +119,18 @@ func run(t *testing.T, db TxDB, store *blob.Bucket, opts Options) (*Report, erro
 }
 
 func TestEndToEnd(t *testing.T) {
-	for _, kind := range []string{"file", "s3"} {
+	for _, kind := range []string{"file", "s3", "seaweedfs"} {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			db := sampleDB(t)
 			var store *blob.Bucket
-			if kind == "file" {
+			switch kind {
+			case "file":
 				store = fileStore(t)
-			} else {
+			case "s3":
 				store, _, _ = s3Store(t)
+			default:
+				store = seaweedStore(t) // a real S3 server
 			}
 			if _, err := db.Exec(ctx, `CREATE TABLE before_2025_03 AS SELECT * FROM ranking_snapshots_2025_03`); err != nil {
 				t.Fatal(err)

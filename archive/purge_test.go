@@ -249,9 +249,22 @@ func TestPurgeTenantFromArchives(t *testing.T) {
 // rewritten; archive.Run finishes it from the database (where the tenant is gone) and the
 // purge then has nothing left to do there.
 func TestPurgeTenantS3AndArchiveInProgress(t *testing.T) {
+	for _, kind := range []string{"gofakes3", "seaweedfs"} {
+		t.Run(kind, func(t *testing.T) {
+			var store *blob.Bucket
+			if kind == "gofakes3" {
+				store, _, _ = s3Store(t)
+			} else {
+				store = seaweedStore(t)
+			}
+			purgeS3AndArchiveInProgress(t, store)
+		})
+	}
+}
+
+func purgeS3AndArchiveInProgress(t *testing.T, store *blob.Bucket) {
 	ctx := context.Background()
 	db := sampleDB(t)
-	store, _, _ := s3Store(t)
 	const tenant = "3"
 	done, pending := "public.ranking_snapshots_2025_04", "public.ranking_snapshots_2025_05"
 	want := map[string]partDigest{done: digestOf(t, db, done, tenant), pending: digestOf(t, db, pending, tenant)}
