@@ -41,6 +41,9 @@ func progressFor(w io.Writer) *progress {
 }
 
 func isTerminal(w io.Writer) bool {
+	if r, ok := w.(redactingWriter); ok {
+		w = r.w // the redaction wraps the terminal; the terminal is what counts
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
