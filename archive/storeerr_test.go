@@ -245,3 +245,62 @@ func TestRunSweepsStaleTempFiles(t *testing.T) {
 		t.Fatal("a negative RequestTimeout was accepted")
 	}
 }
+
+// TestVerifyTellsUnreadableFromCorrupt: Verify reports a store it cannot read (403, a
+// missing bucket, a refused connection) as ErrUnreadable, and a damaged or missing
+// object in a readable store as ErrCorrupt; never one for the other.
+func TestVerifyTellsUnreadableFromCorrupt(t *testing.T) {
+	ctx := context.Background()
+	db := sampleDB(t)
+	store := fileStore(t)
+	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: "public.ranking_snapshots_2024_12"}}}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := List(ctx, db)
+	if err != nil || len(es) != 1 {
+		t.Fatal(err, es)
+	}
+	id := es[0].ID
+	if err := Verify(ctx, db, store, id); err != nil {
+		t.Fatal(err)
+	}
+	forbidden, _ := s3Handler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+	}))
+	nobucket, _ := s3Handler(t, gofakes3.New(s3mem.New()).Server())
+	be := s3mem.New()
+	if err := be.CreateBucket("archive"); err != nil {
+		t.Fatal(err)
+	}
+	empty, _ := s3Handler(t, gofakes3.New(be).Server())
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	refused, err := OpenBucket(ctx, s3URL(gone.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	for name, b := range map[string]*blob.Bucket{"403": forbidden, "missing bucket": nobucket, "refused": refused} {
+		err := Verify(ctx, db, b, id)
+		var se *StoreError
+		if !errors.Is(err, ErrUnreadable) || !errors.As(err, &se) || errors.Is(err, ErrCorrupt) || se.ID != id {
+			t.Errorf("%s: %v; want ErrUnreadable naming %s, not ErrCorrupt", name, err, id)
+		}
+	}
+	if err := Verify(ctx, db, empty, id); !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnreadable) {
+		t.Errorf("missing object: %v; want ErrCorrupt", err)
+	}
+	b, err := store.ReadAll(ctx, es[0].Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.WriteAll(ctx, es[0].Object, b[:len(b)/2], nil); err != nil {
+		t.Fatal(err)
+	}
+	var ve *VerifyError
+	if err := Verify(ctx, db, store, id); !errors.Is(err, ErrCorrupt) || !errors.As(err, &ve) || errors.Is(err, ErrUnreadable) {
+		t.Errorf("truncated object: %v; want a VerifyError", err)
+	}
+}
