@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"gocloud.dev/blob"
@@ -66,7 +67,10 @@ type StoreError struct {
 func (e *StoreError) Error() string {
 	what := e.Key
 	if e.Partition != "" {
-		what = e.Partition + " (" + e.Key + ")"
+		what = e.Partition
+		if e.Err == nil || !strings.Contains(e.Err.Error(), e.Key) {
+			what += " (" + e.Key + ")" // the driver's message names the key otherwise
+		}
 	}
 	store := "the store"
 	if e.Store != "" {
@@ -101,6 +105,8 @@ type StoreOptions struct {
 	// RequestTimeout bounds each store request, and each step of a streaming upload or
 	// download: a store that does not answer within it (a frozen server) fails the
 	// request as a transient error (default DefaultRequestTimeout; negative is an error).
+	// Against a store that never answers, a run fails after about (Attempts + 1) ×
+	// RequestTimeout plus the backoffs: the leftover sweep, then each attempt.
 	RequestTimeout time.Duration
 	// Attempts is how many times a step is tried when the store fails transiently
 	// (default DefaultStoreAttempts; 1: no retry; negative is an error). Permanent

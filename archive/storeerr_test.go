@@ -230,8 +230,17 @@ func TestRunSweepsStaleTempFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: "public.ranking_snapshots_2024_11"}}}); err != nil {
+	var sweptPrefix string
+	var sweptBefore time.Time
+	sweepUploads := func(_ context.Context, b *blob.Bucket, prefix string, before time.Time) (int, error) {
+		sweptPrefix, sweptBefore = prefix, before
+		return 0, nil
+	}
+	if _, err := run(t, db, store, Options{Partitions: []Partition{{Name: "public.ranking_snapshots_2024_11"}}, Store: StoreOptions{SweepUploads: sweepUploads}}); err != nil {
 		t.Fatal(err)
+	}
+	if age := time.Since(sweptBefore); sweptPrefix != "lsos-archive/" || age < DefaultLeftoverAge || age > DefaultLeftoverAge+time.Minute {
+		t.Errorf("SweepUploads got prefix %q, cutoff %s ago; want lsos-archive/ and %s", sweptPrefix, age, DefaultLeftoverAge)
 	}
 	for p, want := range map[string]bool{old: false, young: true, other: true} {
 		if _, err := os.Stat(p); (err == nil) != want {
