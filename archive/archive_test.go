@@ -321,10 +321,14 @@ func TestUploadFailureThenRerun(t *testing.T) {
 	part := Partition{Name: "public.crawl_outputs_2025_02"}
 	want := count(t, db, `SELECT count(*) FROM crawl_outputs_2025_02`)
 	be.set(true)
-	_, err := run(t, db, store, Options{Partitions: []Partition{part}})
+	// One attempt: the transient-failure retries have their own test.
+	_, err := run(t, db, store, Options{Partitions: []Partition{part}, Store: StoreOptions{Attempts: 1}})
 	var se *StepError
-	if !errors.As(err, &se) || se.Step != StepExport {
-		t.Fatalf("err %v; want a StepError at export", err)
+	if !errors.As(err, &se) || se.Step != StepExport || !errors.Is(err, ErrStore) {
+		t.Fatalf("err %v; want a StepError at export, a store failure", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM lsos_archive.archives`); n != 0 {
+		t.Fatalf("%d catalog entries after a failed upload; want none (no pending entry)", n)
 	}
 	if n := count(t, db, `SELECT count(*) FROM crawl_outputs_2025_02`); n != want {
 		t.Fatalf("partition lost rows after a failed upload: %d of %d", n, want)

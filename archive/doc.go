@@ -119,9 +119,36 @@
 //
 // For an S3-compatible server give the endpoint and path-style addressing:
 //
-//	s3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required
+//	s3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required
+//
+// (response_checksum_validation=when_required keeps the AWS SDK from warning on every read
+// from a server that returns no checksums; gocloud.dev v0.47 accepts both parameters.)
 //
 // Object keys hold only catalog names: prefix/schema.parent/schema.partition/id.parquet.
+//
+// # Store failures
+//
+// Every store request has a deadline ([StoreOptions.RequestTimeout], 2 minutes by
+// default; in a streaming upload or download each write or read must make progress
+// within it), so a frozen server fails the run instead of hanging it. A failure of the
+// store is a [*StoreError] (errors.Is [ErrStore]) naming the partition, the operation and
+// the store ([StoreOptions.URL] without its query, which is never printed), classified:
+// permanent (access denied, bad credentials, a missing bucket, a bad request) or
+// transient (no answer, refused connection, server errors, throttling), which [Run]
+// tries again with exponential backoff ([StoreOptions.Attempts], [StoreOptions.Backoff]).
+// Either stops the run at that partition: the others share the store. Nothing is
+// detached or dropped, and a failed upload leaves no catalog entry behind.
+//
+// [Verify] tells the two apart for an archive: a store it cannot read is a [*StoreError]
+// matching [ErrUnreadable] (the archive was not checked), an object that does not match
+// or is missing from a readable store is a [*VerifyError] matching [ErrCorrupt].
+//
+// A process killed mid-upload leaves a staging file ("….parquet.<hex>.tmp") in a file://
+// store, or an unfinished multipart upload on S3. [Run] first removes those under its
+// prefix older than [StoreOptions.LeftoverAge] (24 hours by default): staging files
+// itself ([SweepTemp]), multipart uploads through [StoreOptions.SweepUploads], which a
+// program archiving to S3 sets to s3sweep.AbortStale (package archive/s3sweep; kept apart
+// so that this package links no AWS SDK).
 //
 // # Retrieval
 //

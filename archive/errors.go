@@ -26,6 +26,10 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
+	var se *StoreError
+	if errors.As(e.Err, &se) {
+		return se.Error() // names the partition, the store and what to check
+	}
 	return fmt.Sprintf("archive: %s (%s) step %s: %v; fix the cause and re-run: completed steps are not repeated", e.Partition, e.ID, e.Step, e.Err)
 }
 

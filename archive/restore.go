@@ -213,23 +213,6 @@ func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, e
 	return newReader(r), nil
 }
 
-// Verify re-reads archive id from the store: checksum, footer and decoded row counts
-// must match the catalog, and the manifest in the store must match the SHA-256 recorded
-// beside it and in the catalog (else a [*ManifestError], [ErrManifestTampered]).
-func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
-	e, err := Get(ctx, db, id)
-	if err != nil {
-		return err
-	}
-	if e.SHA256 == "" {
-		return fmt.Errorf("archive: %s was never uploaded (state %s)", id, e.State)
-	}
-	if err := parquetio.Verify(ctx, store, e.Object, e.SHA256, e.Rows); err != nil {
-		return fmt.Errorf("%w: %v", ErrVerify, err)
-	}
-	return verifyManifests(ctx, store, &e)
-}
-
 func identifier(n governance.QualifiedName) pgx.Identifier {
 	if n.Schema == "" {
 		return pgx.Identifier{n.Name}
@@ -237,8 +220,12 @@ func identifier(n governance.QualifiedName) pgx.Identifier {
 	return pgx.Identifier{n.Schema, n.Name}
 }
 
-// asVerify marks parquetio verification failures with this package's ErrVerify.
+// asVerify marks parquetio verification failures with this package's ErrVerify, and
+// store failures as a *StoreError.
 func asVerify(err error) error {
+	if se := asStoreError(err); se != nil {
+		return se // the store could not be read: not a verdict on the archive
+	}
 	if errors.Is(err, parquetio.ErrVerify) && !errors.Is(err, ErrVerify) {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
 	}

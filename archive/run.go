@@ -94,6 +94,11 @@ type Options struct {
 	Holds HoldFunc
 	// Export tunes the Parquet writer.
 	Export ExportOptions
+	// Store bounds and retries the requests to the object store and sweeps what
+	// interrupted uploads left behind (see [StoreOptions]; the zero value gives the
+	// defaults). A store failure stops the run: a permanent one at once, a transient one
+	// after its attempts; the partition stays attached and intact.
+	Store StoreOptions
 	// Logger receives structured logs (nil: discard). Progress receives events.
 	Logger   *slog.Logger
 	Progress func(Event)
@@ -121,6 +126,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Holds == nil {
 		o.Holds = retentionHolds
+	}
+	var err error
+	if o.Store, err = o.Store.withDefaults(); err != nil {
+		return o, err
 	}
 	switch o.crashAfter {
 	case "", StepExport, StepVerify, StepRecord, StepDetach, StepDrop:
@@ -224,6 +233,9 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 			}
 		}
 	}
+	if !opts.DryRun && len(parts) > 0 {
+		r.sweep(ctx)
+	}
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -232,7 +244,9 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 		if err != nil {
 			res.Error = err.Error()
 			errs = append(errs, err)
-			if errors.Is(err, errCrash) {
+			// The store is shared by every partition: when it fails (permanently, or
+			// transiently after every attempt) the others would fail the same way.
+			if errors.Is(err, errCrash) || errors.Is(err, ErrStore) {
 				rep.Partitions = append(rep.Partitions, res)
 				return rep, errors.Join(errs...)
 			}
@@ -425,11 +439,11 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 		switch state {
 		case statePending:
 			step, next = StepExport, stateUploaded
-			err = r.export(ctx, db, name, m)
+			err = r.storeStep(ctx, db, m, step, "upload", func(ctx context.Context) error { return r.export(ctx, db, name, m) })
 			exportedNow = err == nil
 		case stateUploaded:
 			step, next = StepVerify, stateVerified
-			err = r.verify(ctx, db, name, m)
+			err = r.storeStep(ctx, db, m, step, "read", func(ctx context.Context) error { return r.verify(ctx, db, name, m) })
 			if errors.Is(err, ErrVerify) && !exportedNow {
 				// An object left by an earlier run does not match (truncated, replaced):
 				// export again once, rather than failing forever.
@@ -442,7 +456,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 		case stateVerified:
 			step, next = StepRecord, stateRecorded
 			m.State = stateRecorded
-			err = writeManifest(ctx, r.store, m)
+			err = r.writeManifest(ctx, db, m, step)
 		case stateRecorded:
 			step, next = StepDetach, stateDetached
 			err = r.detach(ctx, db, name, m)
@@ -466,6 +480,14 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 			continue
 		}
 		if err != nil {
+			if state == statePending && errors.Is(err, ErrStore) {
+				// Nothing was committed in the store: leave no pending entry (listed
+				// with 0 rows) behind. The re-run starts afresh.
+				if _, derr := db.Exec(context.WithoutCancel(ctx), `DELETE FROM `+Schema+`.archives WHERE id = $1 AND state = $2`, m.ID, statePending); derr != nil {
+					r.opts.Logger.ErrorContext(ctx, "archive: remove pending entry", "id", m.ID, "err", derr)
+				}
+				res.ID, res.State = "", ""
+			}
 			if errors.Is(err, errReexport) {
 				// The rows changed since the export: start again from the export.
 				if uerr := r.advance(ctx, db, m, statePending, Event{Partition: m.Partition, ID: m.ID, Step: step, Detail: err.Error()}); uerr != nil {
@@ -482,7 +504,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 			m.State = next
 			// The manifest in the store is rewritten with the final state so that a rebuilt
 			// catalog knows the partition left the database.
-			if err := writeManifest(ctx, r.store, m); err != nil {
+			if err := r.writeManifest(ctx, db, m, step); err != nil {
 				return &StepError{Partition: m.Partition, ID: m.ID, Step: step, Err: err}
 			}
 		}
@@ -534,6 +556,7 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 			}
 		}
 	}
+	eo.RequestTimeout = r.opts.Store.RequestTimeout
 	res, err := parquetio.Export(ctx, db, `SELECT * FROM `+name.Quoted(), nil, r.store, m.Object, eo)
 	if err != nil {
 		return err
@@ -554,7 +577,7 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 // verify re-reads the object (checksum, footer and decoded row counts) and compares the
 // row count with the source table now.
 func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
-	if err := parquetio.Verify(ctx, r.store, m.Object, m.SHA256, m.Rows); err != nil {
+	if err := parquetio.VerifyTimeout(ctx, r.store, m.Object, m.SHA256, m.Rows, r.opts.Store.RequestTimeout); err != nil {
 		if errors.Is(err, parquetio.ErrVerify) {
 			return fmt.Errorf("%w: %v", ErrVerify, err)
 		}

@@ -16,7 +16,7 @@ import (
 //   - file:///var/lib/lsos/archive — a local directory, created when missing; objects
 //     are staged beside their final name and renamed into place, so the directory may be
 //     on another filesystem than $TMPDIR (needs _ "gocloud.dev/blob/fileblob");
-//   - s3://bucket?region=…[&endpoint=https://host&use_path_style=true&request_checksum_calculation=when_required]
+//   - s3://bucket?region=…[&endpoint=https://host&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required]
 //     — AWS S3 or an S3-compatible server, credentials from the usual AWS environment
 //     (needs _ "gocloud.dev/blob/s3blob");
 //   - mem:// — an in-memory bucket for tests (needs _ "gocloud.dev/blob/memblob").

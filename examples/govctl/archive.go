@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/archive"
+	"github.com/lsos/lsosgov/archive/s3sweep"
 	"github.com/lsos/lsosgov/internal/parquetio"
 )
 
@@ -63,17 +65,21 @@ func (f *archiveFlags) bucket(ctx context.Context) (*blob.Bucket, error) {
 }
 
 func archiveRun(ctx context.Context, e *env, args []string) error {
-	const usage = "archive run --table T[,T2] --store URL [--now T] [--dry-run] [--keep-detached]"
+	const usage = "archive run --table T[,T2] --store URL [--now T] [--dry-run] [--keep-detached] [--request-timeout D]"
 	f := newArchiveFlags("run")
 	tables := f.fs.String("table", "", "partitioned table(s) to archive, comma-separated")
 	now := f.fs.String("now", "", "clock, RFC3339 (default: now)")
 	dry := f.fs.Bool("dry-run", false, "list what would be archived, change nothing")
 	keep := f.fs.Bool("keep-detached", false, "keep detached partitions in schema lsos_archive_detached instead of dropping them")
+	timeout := f.fs.Duration("request-timeout", archive.DefaultRequestTimeout, "deadline of each object store request")
 	if err := f.parse(args, usage); err != nil {
 		return err
 	}
 	if *tables == "" {
 		return usagef("archive run: --table is required (usage: %s)", usage)
+	}
+	if *timeout <= 0 {
+		return usagef("archive run: --request-timeout %s: want a positive duration such as 2m", *timeout)
 	}
 	clock := time.Now
 	if *now != "" {
@@ -96,6 +102,8 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 	pr := progressFor(e.stderr)
 	rep, err := archive.Run(ctx, pool, bucket, e.policy, archive.Options{
 		Tables: strings.Split(*tables, ","), Prefix: f.prefix, Now: clock, DryRun: *dry, KeepDetached: *keep,
+		// The URL names the store in errors (archive prints it without its query).
+		Store: archive.StoreOptions{URL: f.store, RequestTimeout: *timeout, SweepUploads: s3sweep.AbortStale},
 		Progress: func(ev archive.Event) {
 			pr.Printf("archive: %s %s, %d row(s) %s", ev.Partition, ev.Step, ev.Rows, ev.Detail)
 		},
@@ -111,9 +119,15 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 		} else {
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PARTITION\tID\tSTATE\tROWS\tNOTE")
+			var se *archive.StoreError
+			storeFailed := errors.As(err, &se)
 			for _, p := range rep.Partitions {
 				note := p.Skipped
-				if p.Error != "" {
+				switch {
+				case p.Error != "" && storeFailed && p.Error == se.Error():
+					// Said once, on stderr: the store failure stopped the run.
+					note = "not archived: the store failed, the run stopped"
+				case p.Error != "":
 					note = "error: " + p.Error
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Partition, p.ID, p.State, p.Rows, note)
@@ -248,11 +262,29 @@ func archiveVerify(ctx context.Context, e *env, args []string) error {
 	}
 	defer pool.Close()
 	if err := archive.Verify(ctx, pool, bucket, *id); err != nil {
-		if errors.Is(err, archive.ErrNotFound) {
+		var se *archive.StoreError
+		switch {
+		case errors.Is(err, archive.ErrNotFound):
 			return usagef("archive verify: %v", err)
+		case errors.As(err, &se):
+			// Not a verdict on the archive: the store could not be read (exit 1 too).
+			se.Store = storeName(f.store)
+			return fmt.Errorf("archive verify: %s NOT CHECKED: %w", *id, se)
+		case errors.Is(err, archive.ErrCorrupt):
+			return fmt.Errorf("archive verify: %s is CORRUPT: %w", *id, err)
 		}
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: ok (checksum, row count and manifest SHA-256 match the catalog)\n", *id)
 	return nil
+}
+
+// storeName is a store URL as it may be printed: scheme, host and path, never the query
+// (which may carry credentials) or user info.
+func storeName(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme == "" {
+		return "(store URL)"
+	}
+	return p.Scheme + "://" + p.Host + p.Path
 }

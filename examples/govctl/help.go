@@ -37,7 +37,7 @@ var (
 	hfDir      = helpFlag{"dir", "DIR", "migration directory (default migrations)"}
 	hfDevURL   = helpFlag{"dev-url", "URL", "empty scratch database (default: an embedded throwaway PostgreSQL)"}
 	hfLockWait = helpFlag{"lock-wait", "D", "how long to wait for another migrator's advisory lock"}
-	hfStore    = helpFlag{"store", "URL", "object store URL: file:///dir, s3://bucket?…"}
+	hfStore    = helpFlag{"store", "URL", "object store URL: file:///dir, s3://bucket?region=…[&endpoint=http://host:9000&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required]"}
 	hfPrefix   = helpFlag{"prefix", "P", "object key prefix (default lsos-archive)"}
 )
 
@@ -148,12 +148,14 @@ var helpEntries = []helpEntry{
 		desc:     "Create or upgrade the retention bookkeeping schema (holds, offboarding state, audit). Other retention commands do it themselves; this is for provisioning.",
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL retention install"}},
 
-	{command: "archive", sub: "run", usage: "govctl --database-url URL [--format text|json] archive run --table T[,T2] --store URL [--prefix P] [--now T] [--dry-run] [--keep-detached]",
-		desc: "Archive every partition of the given partitioned tables that is past its retention cutoff: export to the store, verify the object, record the manifest, then detach and drop (or keep with --keep-detached). Held partitions are skipped. Shows progress on a terminal.",
+	{command: "archive", sub: "run", usage: "govctl --database-url URL [--format text|json] archive run --table T[,T2] --store URL [--prefix P] [--now T] [--dry-run] [--keep-detached] [--request-timeout D]",
+		desc: "Archive every partition of the given partitioned tables that is past its retention cutoff: export to the store, verify the object, record the manifest, then detach and drop (or keep with --keep-detached). Held partitions are skipped. Shows progress on a terminal. A store failure stops the run with one line on stderr and exit 1, leaving the partition attached: a permanent one (access denied, bad credentials, a missing bucket) at once, a transient one (no answer within --request-timeout, refused connection, server error) after 3 attempts with backoff. Unfinished uploads older than 24h under the prefix (file:// staging files, S3 multipart uploads) are removed first.",
 		flags: []helpFlag{{"table", "T[,T2]", "partitioned table(s) to archive, comma-separated; required"}, hfStore, hfPrefix,
 			nowFlag("clock deciding eligibility and holds"), {"dry-run", "", "list what would be archived, change nothing"},
-			{"keep-detached", "", "keep detached partitions in schema lsos_archive_detached instead of dropping them"}},
-		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive run --table ranking_snapshots,crawl_outputs --store file:///var/lib/lsos/archive --dry-run"}},
+			{"keep-detached", "", "keep detached partitions in schema lsos_archive_detached instead of dropping them"},
+			{"request-timeout", "D", "deadline of each object store request (default 2m): a store that does not answer fails the run"}},
+		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive run --table ranking_snapshots,crawl_outputs --store file:///var/lib/lsos/archive --dry-run",
+			"go run ./examples/govctl --database-url $DATABASE_URL archive run --table ranking_snapshots --store 's3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required'"}},
 	{command: "archive", sub: "list", usage: "govctl --database-url URL [--format text|json] archive list [--store URL] [--prefix P]",
 		desc:     "List archived partitions with id, table, bounds, rows, bytes, checksum and object key.",
 		flags:    []helpFlag{hfStore, hfPrefix},
@@ -163,7 +165,7 @@ var helpEntries = []helpEntry{
 		flags:    []helpFlag{{"id", "ID", "archive id (archive list shows them)"}, {"into", "TABLE", "new table to create"}, {"attach", "", "re-attach the table to the archive's parent with its original bounds"}, {"no-indexes", "", "do not recreate the partition's indexes on the new table"}, hfStore, hfPrefix},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive restore --id 7f3c… --into restored_snapshots_2024_02 --store file:///var/lib/lsos/archive"}},
 	{command: "archive", sub: "verify", usage: "govctl --database-url URL archive verify --id ID --store URL [--prefix P]",
-		desc:     "Re-read an archived object and check it against its manifest (size, SHA-256, row count). Exit 1 on a mismatch.",
+		desc:     "Re-read an archived object and check it against its manifest (size, SHA-256, row count). Exit 1 on a mismatch (\"is CORRUPT\": re-export or restore it from a backup), and exit 1 when the store could not be read (\"NOT CHECKED\": access denied, a missing bucket, a refused connection or no answer; check the store URL, bucket, credentials and network, then verify again).",
 		flags:    []helpFlag{{"id", "ID", "archive id"}, hfStore, hfPrefix},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive verify --id 7f3c… --store file:///var/lib/lsos/archive"}},
 

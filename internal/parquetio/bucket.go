@@ -29,7 +29,7 @@ import (
 //     than $TMPDIR, such as a mounted archive volume, where a rename from $TMPDIR fails
 //     with "invalid cross-device link". A crash mid-upload may leave a "*.tmp" file
 //     beside the objects; it is never a committed object and may be deleted;
-//   - s3://bucket?region=…[&endpoint=https://host&use_path_style=true&request_checksum_calculation=when_required]
+//   - s3://bucket?region=…[&endpoint=https://host&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required]
 //     — AWS S3 or an S3-compatible server, credentials from the usual AWS environment;
 //   - mem:// — an in-memory bucket for tests;
 //   - any other scheme whose driver the application registered.

@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parquet-go/parquet-go"
@@ -76,9 +77,20 @@ type Options struct {
 	UploadPartSize int
 	// Metadata is added to the file's key/value metadata.
 	Metadata map[string]string
+	// RequestTimeout bounds each store call of the upload (opening it, each write, the
+	// final commit): one that does not complete within it aborts the export with
+	// ErrStall (default DefaultRequestTimeout; negative: no deadline).
+	RequestTimeout time.Duration
 	// Progress, when set, is called after each batch with the rows written so far, from
 	// the export's writing goroutine (never concurrently with itself).
 	Progress func(rows int64)
+}
+
+func (o Options) requestTimeout() time.Duration {
+	if o.RequestTimeout == 0 {
+		return DefaultRequestTimeout
+	}
+	return o.RequestTimeout
 }
 
 func (o Options) withDefaults() Options {
@@ -94,24 +106,59 @@ func (o Options) withDefaults() Options {
 // Export runs query (a SELECT; args are its parameters) and writes its rows as one
 // Parquet object under key in bucket. The object is committed only when every row was
 // written: on any error the upload is aborted, so no partial object is left behind.
+//
+// Every store call is bounded by Options.RequestTimeout: a write that makes no progress
+// within it (a frozen server) aborts the upload and the query. A failure of the store
+// (not of the query or the data) is a [*StoreError].
 func Export(ctx context.Context, db DB, query string, args []any, bucket *blob.Bucket, key string, opts Options) (Result, error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	timeout := opts.requestTimeout()
+	// The query stops too when the store fails: there is no point reading on.
+	ectx, ecancel := context.WithCancelCause(ctx)
+	defer ecancel(nil)
+	wctx, cancel := context.WithCancelCause(ectx)
+	defer cancel(nil)
+	wd := newWatchdog(cancel, timeout)
+	wd.arm()
 	w, err := bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize})
+	wd.disarm()
 	if err != nil {
-		return Result{}, fmt.Errorf("parquetio: open object %s for writing: %w", key, err)
+		return Result{}, &StoreError{Op: "upload", Key: key, Err: stallCause(wctx, err)}
 	}
-	res, err := ExportTo(ctx, db, query, args, w, opts)
+	gw := &guardedWriter{w: w, wd: wd}
+	ew := &stopOnError{w: gw, stop: ecancel}
+	res, err := ExportTo(ectx, db, query, args, ew, opts)
+	if gw.err != nil {
+		cancel(nil) // aborts the upload: the object is not created
+		_ = w.Close()
+		return res, &StoreError{Op: "upload", Key: key, Err: stallCause(wctx, gw.err)}
+	}
 	if err != nil {
-		cancel() // aborts the upload: the object is not created
+		cancel(nil) // aborts the upload: the object is not created
 		_ = w.Close()
 		return res, err
 	}
-	if err := w.Close(); err != nil {
-		return res, fmt.Errorf("parquetio: upload %s: %w (the object was not written; retry)", key, err)
+	wd.arm()
+	err = w.Close()
+	wd.disarm()
+	if err != nil {
+		return res, &StoreError{Op: "upload", Key: key, Err: fmt.Errorf("%w (the object was not written)", stallCause(wctx, err))}
 	}
 	res.Key = key
 	return res, nil
+}
+
+// stopOnError cancels the export when a write to the store fails.
+type stopOnError struct {
+	w    io.Writer
+	stop context.CancelCauseFunc
+}
+
+func (s *stopOnError) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.stop(err)
+	}
+	return n, err
 }
 
 // Describe returns the columns query would produce, without reading its rows.

@@ -41,11 +41,29 @@ type Reader struct {
 }
 
 // Open downloads the object key from bucket into a temporary file (hashing it on the
-// way; memory stays bounded) and opens it. Close removes the temporary file.
+// way; memory stays bounded) and opens it. Close removes the temporary file. Each store
+// call is bounded by DefaultRequestTimeout; see [OpenTimeout].
 func Open(ctx context.Context, bucket *blob.Bucket, key string) (*Reader, error) {
-	br, err := bucket.NewReader(ctx, key, nil)
+	return OpenTimeout(ctx, bucket, key, DefaultRequestTimeout)
+}
+
+// OpenTimeout is [Open] with each store call (opening the object, each read of its body)
+// bounded by timeout (none when timeout <= 0). A store that cannot be read (refused,
+// forbidden, a missing bucket, no answer within the timeout) gives a [*StoreError]; an
+// object missing from an accessible bucket, or one that is not a readable Parquet file
+// written by this package, gives an error matching [ErrVerify].
+func OpenTimeout(ctx context.Context, bucket *blob.Bucket, key string, timeout time.Duration) (*Reader, error) {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	wd := newWatchdog(cancel, timeout)
+	wd.arm()
+	br, err := bucket.NewReader(rctx, key, nil)
+	wd.disarm()
 	if err != nil {
-		return nil, fmt.Errorf("parquetio: open object %s: %w", key, err)
+		if missing(ctx, bucket, err, timeout) {
+			return nil, fmt.Errorf("%w: object %s is missing from the store", ErrVerify, key)
+		}
+		return nil, &StoreError{Op: "read", Key: key, Err: stallCause(rctx, err)}
 	}
 	defer br.Close()
 	tmp, err := os.CreateTemp("", "parquetio-*.parquet")
@@ -54,10 +72,10 @@ func Open(ctx context.Context, bucket *blob.Bucket, key string) (*Reader, error)
 	}
 	_ = os.Remove(tmp.Name()) // unlinked at once: nothing is left behind on a crash
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), br)
+	n, err := io.Copy(io.MultiWriter(tmp, h), &guardedReader{r: br, wd: wd})
 	if err != nil {
 		tmp.Close()
-		return nil, fmt.Errorf("parquetio: download %s: %w", key, err)
+		return nil, &StoreError{Op: "read", Key: key, Err: stallCause(rctx, err)}
 	}
 	r, err := newReader(tmp, n)
 	if err != nil {

@@ -2,7 +2,9 @@ package parquetio
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"gocloud.dev/blob"
 )
@@ -22,10 +24,23 @@ func (e *VerifyError) Unwrap() error { return ErrVerify }
 
 // Verify re-reads the object key in full: its SHA-256 must equal wantSHA256, its footer
 // row count and the rows actually decoded must equal wantRows. An empty wantSHA256 skips
-// the checksum comparison (a negative wantRows skips the count).
+// the checksum comparison (a negative wantRows skips the count). Store calls are bounded
+// by DefaultRequestTimeout; see [VerifyTimeout].
 func Verify(ctx context.Context, bucket *blob.Bucket, key, wantSHA256 string, wantRows int64) error {
-	r, err := Open(ctx, bucket, key)
+	return VerifyTimeout(ctx, bucket, key, wantSHA256, wantRows, DefaultRequestTimeout)
+}
+
+// VerifyTimeout is [Verify] with each store call bounded by timeout (none when <= 0).
+// An object that does not match, or is missing from an accessible bucket, gives a
+// [*VerifyError] (errors.Is [ErrVerify]); a store that cannot be read gives a
+// [*StoreError], which says nothing about the object.
+func VerifyTimeout(ctx context.Context, bucket *blob.Bucket, key, wantSHA256 string, wantRows int64, timeout time.Duration) error {
+	r, err := OpenTimeout(ctx, bucket, key, timeout)
 	if err != nil {
+		var se *StoreError
+		if errors.As(err, &se) || ctx.Err() != nil {
+			return err
+		}
 		return &VerifyError{Key: key, Reason: err.Error()}
 	}
 	defer r.Close()
