@@ -416,6 +416,13 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 	if err := r.checkPrivileges(ctx, db, name, oid); err != nil {
 		return err
 	}
+	if found {
+		// A resumed run takes its manifest from the catalog: check it against the hash
+		// recorded with it before using any of it.
+		if _, err := checkCatalogManifest(&e); err != nil {
+			return err
+		}
+	}
 	if !found {
 		m, err := r.newManifest(ctx, db, name, oid)
 		if err != nil {
