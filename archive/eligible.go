@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,10 +17,28 @@ import (
 // eligible asks retention which partitions of tables may leave hot storage at now:
 // ranges entirely older than every present tenant's cutoff, not under a legal hold.
 func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string, now time.Time) ([]Partition, error) {
+	want := make([]governance.QualifiedName, len(tables))
+	for i, t := range tables {
+		n, err := parseName(t)
+		if err != nil {
+			return nil, err
+		}
+		want[i] = n
+	}
 	var rep *retention.EligibilityReport
 	for attempt := 0; ; attempt++ {
 		cat, err := retention.Catalog(ctx, db, p)
 		if err == nil {
+			// Only the tables asked for: eligibility reads which tenants each partition
+			// holds, and the other tables' partitions are none of this run's business.
+			// A new slice: cat.TenantTable points into the old one.
+			var keep []retention.Table
+			for _, t := range cat.Tables {
+				if slices.Contains(want, t.Name) {
+					keep = append(keep, t)
+				}
+			}
+			cat.Tables = keep
 			rep, err = retention.Eligibility(ctx, db, p, cat, now)
 		}
 		var pgErr *pgconn.PgError

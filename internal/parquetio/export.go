@@ -63,6 +63,8 @@ type Result struct {
 	Bytes   int64         `json:"bytes"`
 	SHA256  string        `json:"sha256"`
 	Columns []ColumnStats `json:"columns"`
+	// Counts are the rows per value of Options.CountBy (nil when it is not set).
+	Counts []ValueCount `json:"counts,omitempty"`
 }
 
 // Options tune an export. The zero value gives the defaults.
@@ -81,6 +83,11 @@ type Options struct {
 	// final commit): one that does not complete within it aborts the export with
 	// ErrStall (default DefaultRequestTimeout; negative: no deadline).
 	RequestTimeout time.Duration
+	// CountBy names a column whose rows are counted per value while they stream
+	// (Result.Counts): an archive's tenant counts, taken from the rows exported in the
+	// export's own snapshot, with no second scan. It must be an integer, uuid,
+	// numeric, text or varchar column.
+	CountBy string
 	// Progress, when set, is called after each batch with the rows written so far, from
 	// the export's writing goroutine (never concurrently with itself).
 	Progress func(rows int64)
@@ -218,6 +225,12 @@ func ExportTo(ctx context.Context, db DB, query string, args []any, w io.Writer,
 	if len(cols) == 0 {
 		return Result{}, fmt.Errorf("parquetio: query returns no columns; select at least one")
 	}
+	var counter *valueCounter
+	if opts.CountBy != "" {
+		if counter, err = newValueCounter(cols, opts.CountBy); err != nil {
+			return Result{}, err
+		}
+	}
 	colJSON, _ := json.Marshal(cols)
 	cw := &countingWriter{w: w, h: sha256.New()}
 	wopts := []parquet.WriterOption{
@@ -252,14 +265,20 @@ func ExportTo(ctx context.Context, db DB, query string, args []any, w io.Writer,
 	}
 
 	stats := newStats(cols)
-	total, err := pipeline(ctx, rows, cols, pw, stats, opts)
+	total, err := pipeline(ctx, rows, cols, pw, stats, counter, opts)
 	if err != nil {
 		return Result{}, err
 	}
 	if err := pw.Close(); err != nil {
 		return Result{}, fmt.Errorf("parquetio: finish file: %w", err)
 	}
-	return Result{Rows: total, Bytes: cw.n, SHA256: hex.EncodeToString(cw.h.Sum(nil)), Columns: stats.result()}, nil
+	res := Result{Rows: total, Bytes: cw.n, SHA256: hex.EncodeToString(cw.h.Sum(nil)), Columns: stats.result()}
+	if counter != nil {
+		if res.Counts, err = counter.result(); err != nil {
+			return Result{}, err
+		}
+	}
+	return res, nil
 }
 
 // Epoch offsets between PostgreSQL (2000-01-01) and Unix (1970-01-01).

@@ -32,7 +32,7 @@ type batch struct {
 // pipeline decodes rows in the calling goroutine and writes them (page encoding and
 // zstd compression, the costly part) in another, so that on two or more cores the
 // export keeps pace with the server's row stream.
-func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Writer, stats *statsSet, opts Options) (int64, error) {
+func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Writer, stats *statsSet, counter *valueCounter, opts Options) (int64, error) {
 	free := make(chan *batch, inFlight)
 	full := make(chan *batch, inFlight)
 	for range inFlight {
@@ -89,6 +89,9 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 			}
 		}
 		raw := rows.RawValues()
+		if counter != nil {
+			counter.add(raw[counter.col])
+		}
 		i := len(b.rows)
 		row := b.vals[i*n : (i+1)*n : (i+1)*n]
 		for c, v := range raw {

@@ -65,3 +65,39 @@ func VerifyTimeout(ctx context.Context, bucket *blob.Bucket, key, wantSHA256 str
 	}
 	return nil
 }
+
+// VerifyStored is the cheap verification of an object this process has just written: the
+// object is read back whole (each store call bounded by timeout) and its SHA-256 must
+// equal wantSHA256, the hash of the bytes the export produced, so the store holds
+// exactly what was written; its footer must parse, carry this package's column metadata
+// and count wantRows rows, in row groups that add up to that count. Rows are not decoded:
+// the bytes are the writer's own, which [Verify] (the full re-read) checks row by row on
+// demand. Errors are those of [VerifyTimeout].
+func VerifyStored(ctx context.Context, bucket *blob.Bucket, key, wantSHA256 string, wantRows int64, timeout time.Duration) error {
+	if wantSHA256 == "" {
+		return fmt.Errorf("parquetio: VerifyStored needs the SHA-256 of what was written")
+	}
+	r, err := OpenTimeout(ctx, bucket, key, timeout)
+	if err != nil {
+		var se *StoreError
+		if errors.As(err, &se) || ctx.Err() != nil {
+			return err
+		}
+		return &VerifyError{Key: key, Reason: err.Error()}
+	}
+	defer r.Close()
+	if r.SHA256 != wantSHA256 {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("sha256 %s, want %s", r.SHA256, wantSHA256)}
+	}
+	var groups int64
+	for _, rg := range r.file.RowGroups() {
+		groups += rg.NumRows()
+	}
+	if groups != r.NumRows() {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("row groups hold %d rows, footer says %d", groups, r.NumRows())}
+	}
+	if r.NumRows() != wantRows {
+		return &VerifyError{Key: key, Reason: fmt.Sprintf("%d rows, want %d", r.NumRows(), wantRows)}
+	}
+	return nil
+}
