@@ -20,7 +20,7 @@ func TestManifestTenantCountsMatchTheTable(t *testing.T) {
 		"uuid":    `('00000000-0000-4000-8000-' || lpad(((g % 5) * 1234567)::text, 12, '0'))::uuid`,
 		"text":    `'tenant-' || (g % 4)`,
 		"inet":    `('10.0.0.' || (g % 3))::inet`, // counted by the fallback query
-		"char(8)": `'t' || (g % 2)`,              // as text its blanks go: fallback query
+		"char(8)": `'t' || (g % 2)`,               // as text its blanks go: fallback query
 	} {
 		t.Run(typ, func(t *testing.T) {
 			db := pgtest.DB(t, "", pgtest.SQLSetup(
