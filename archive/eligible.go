@@ -39,7 +39,7 @@ func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string,
 				}
 			}
 			cat.Tables = keep
-			rep, err = retention.Eligibility(ctx, db, p, cat, now)
+			rep, err = retention.EligibilityWith(ctx, db, p, cat, now, retention.EligibilityOptions{TenantsOnly: true})
 		}
 		var pgErr *pgconn.PgError
 		if err != nil && errors.As(err, &pgErr) && pgErr.Code == "42P01" && attempt < 5 {

@@ -37,7 +37,7 @@ type PartitionRange struct {
 	// partition, never a re-parse of Partition.
 	Name     governance.QualifiedName `json:"-"`
 	From, To time.Time                // the range [From, To); From is zero for MINVALUE
-	Rows     int64                    // rows counted when the tenants were read
+	Rows     int64                    // rows counted when the tenants were read; RowsNotCounted with EligibilityOptions.TenantsOnly
 	Tenants  []string                 // tenants with rows in the partition
 }
 
@@ -63,6 +63,11 @@ type RowRange struct {
 // tenant whose data it holds (each tenant's plan may keep longer) and no legal hold
 // covers it. Tenants' plans come from the tenants table's plan column.
 func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, now time.Time) (*EligibilityReport, error) {
+	return EligibilityWith(ctx, db, p, cat, now, EligibilityOptions{})
+}
+
+// EligibilityWith is [Eligibility] tuned by opts.
+func EligibilityWith(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, now time.Time, opts EligibilityOptions) (*EligibilityReport, error) {
 	cr := Cutoffs(p, cat, now)
 	plans, soft, err := livePlans(ctx, db, p, cat)
 	if err != nil {
@@ -77,7 +82,7 @@ func Eligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCat
 		te := TableEligibility{TableCutoff: tc}
 		var err error
 		if t.Partitioned {
-			err = partitionEligibility(ctx, db, p, cat, t, plans, soft, now, &te)
+			err = partitionEligibility(ctx, db, p, cat, t, plans, soft, now, opts, &te)
 		} else {
 			err = rowEligibility(ctx, db, p, cat, t, plans, now, &te)
 		}
@@ -163,7 +168,7 @@ func TenantPlans(ctx context.Context, db DB, cat *TableCatalog) (map[string]stri
 }
 
 func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat *TableCatalog, t *Table,
-	plans map[string]string, soft map[string]bool, now time.Time, te *TableEligibility) error {
+	plans map[string]string, soft map[string]bool, now time.Time, opts EligibilityOptions, te *TableEligibility) error {
 	loc := p.Location()
 	for _, part := range t.Partitions {
 		name := part.Name.String()
@@ -198,14 +203,27 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 				continue
 			}
 		}
-		counts, err := tenantCounts(ctx, db, part.Name, t.TenantColumn)
-		if err != nil {
-			return err
-		}
-		tenants := sortedTenants(counts)
+		var tenants []string
 		var total int64
-		for _, n := range counts {
-			total += n
+		indexed := false
+		if opts.TenantsOnly && t.TenantColumn != "" {
+			var ids []string
+			if ids, indexed, err = tenantsByIndex(ctx, db, part.Name, t.TenantColumn); err != nil {
+				return err
+			}
+			if indexed {
+				tenants, total = sortedIDs(ids), RowsNotCounted
+			}
+		}
+		if !indexed {
+			counts, err := tenantCounts(ctx, db, part.Name, t.TenantColumn)
+			if err != nil {
+				return err
+			}
+			tenants = sortedTenants(counts)
+			for _, n := range counts {
+				total += n
+			}
 		}
 		if reason := rangeBlocked(te.TableCutoff, to, tenants, plans, soft, loc); reason != "" {
 			block(reason, nil)
@@ -302,6 +320,15 @@ func tenantCounts(ctx context.Context, db DB, rel governance.QualifiedName, tena
 func sortedTenants(counts map[string]int64) []string {
 	out := make([]string, 0, len(counts))
 	for id := range counts {
+		out = append(out, id)
+	}
+	return sortedIDs(out)
+}
+
+// sortedIDs drops empty ids and sorts the others, numeric ids numerically.
+func sortedIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
 		if id != "" {
 			out = append(out, id)
 		}
