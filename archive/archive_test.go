@@ -45,7 +45,11 @@ func fileStore(t *testing.T) *blob.Bucket {
 	return b
 }
 
-// failingBackend fails uploads while fail is set.
+// failingBackend fails uploads while fail is set: an S3 error answer (500) to every
+// upload, switched on and off between runs. It stays on gofakes3 because a real server
+// cannot be made to answer an upload with an error on demand; the faults a real server
+// can produce (wrong key, missing bucket, frozen or killed server) are tested on
+// SeaweedFS in seaweedfs_test.go.
 type failingBackend struct {
 	gofakes3.Backend
 	mu   sync.Mutex
@@ -62,8 +66,10 @@ func (f *failingBackend) PutObject(b, k string, meta map[string]string, in io.Re
 	return f.Backend.PutObject(b, k, meta, in, size, c)
 }
 
-// s3Store starts an in-process S3-compatible server on 127.0.0.1 and opens a bucket on it
-// through s3blob, the production driver.
+// s3Store starts an in-process S3-compatible server (gofakes3) on 127.0.0.1 and opens a
+// bucket on it through s3blob, the production driver: for the injected upload failures
+// of failingBackend, and as a second S3 implementation beside SeaweedFS in TestEndToEnd
+// and the purge tests.
 func s3Store(t *testing.T) (*blob.Bucket, *failingBackend, string) {
 	be := &failingBackend{Backend: s3mem.New()}
 	if err := be.CreateBucket("archive"); err != nil {

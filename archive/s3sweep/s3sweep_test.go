@@ -18,8 +18,9 @@ import (
 )
 
 // TestAbortStale plants unfinished multipart uploads on an S3-compatible server on
-// 127.0.0.1 (in-process gofakes3; internal/s3test's real server once it lands): the old
-// one under the prefix is aborted, a young one and one outside the prefix stay.
+// 127.0.0.1: the old one under the prefix is aborted, a young one and one outside the
+// prefix stay. It stays on gofakes3, whose clock can be set back: a real server dates
+// an upload when it starts, so it cannot hold one two days old without a two-day wait.
 func TestAbortStale(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()

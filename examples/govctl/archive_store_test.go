@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,13 +11,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/govtest"
+	"github.com/lsos/lsosgov/internal/s3test"
 )
 
 // TestArchiveStoreFailures: a store that refuses the key stops "archive run" with one
 // line on stderr (naming the store without its query) and exit 1, the partitions
 // attached; "archive verify" says NOT CHECKED when it cannot read the store and CORRUPT
-// when the object is damaged, both exit 1. The in-process S3 stand-in on 127.0.0.1 can be
-// swapped for internal/s3test's real server.
+// when the object is damaged, both exit 1. The store is a real S3 server (SeaweedFS,
+// internal/s3test) given an access key it does not know.
 func TestArchiveStoreFailures(t *testing.T) {
 	ctx := context.Background()
 	url := govtest.URLFrom(t, "govctl-archive", archiveSetup)
@@ -29,21 +27,15 @@ func TestArchiveStoreFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
-	}))
-	defer srv.Close()
+	s3 := s3test.Bucket(t) // first: the kit sets its own key, which these replace
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTESTKEY")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret-but-never-printed")
-	s3 := "s3://archive?region=us-east-1&endpoint=" + srv.URL + "&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required"
+	label := s3[:strings.Index(s3, "?")]
 	now := "2026-11-26T12:00:00Z"
 
 	code, out, errOut := archiveCLI(t, "--database-url", url, "archive", "run", "--table", "ranking_snapshots", "--store", s3, "--now", now)
 	line := strings.TrimSpace(errOut)
-	if code != 1 || strings.Count(line, "\n") != 0 || !strings.Contains(line, "s3://archive") || !strings.Contains(line, "permanent") ||
+	if code != 1 || strings.Count(line, "\n") != 0 || !strings.Contains(line, label) || !strings.Contains(line, "InvalidAccessKeyId") || !strings.Contains(line, "permanent") ||
 		strings.Contains(line, "endpoint=") || strings.Contains(line, "never-printed") || strings.Count(line, "InvalidAccessKeyId") > 1 {
 		t.Fatalf("run on a store refusing the key: exit %d\nstdout:\n%s\nstderr: %q", code, out, errOut)
 	}

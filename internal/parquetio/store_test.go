@@ -3,27 +3,23 @@ package parquetio
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/internal/pgtest"
+	"github.com/lsos/lsosgov/internal/s3test"
 )
 
-// s3On opens bucket "lsos" through s3blob on an S3-compatible server at srvURL.
-// When internal/s3test lands, the same tests can point it at the real server.
-func s3On(t *testing.T, srvURL string) *blob.Bucket {
+// openOn opens a store URL for t.
+func openOn(t *testing.T, u string) *blob.Bucket {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	b, err := OpenBucket(context.Background(), "s3://lsos?region=us-east-1&endpoint="+srvURL+
-		"&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required")
+	b, err := OpenBucket(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,99 +27,101 @@ func s3On(t *testing.T, srvURL string) *blob.Bucket {
 	return b
 }
 
-// stallingServer answers nothing until the client gives up or the test ends: a frozen
-// (SIGSTOPped) server whose kernel still accepts connections.
-func stallingServer(t *testing.T) *httptest.Server {
-	quit := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Read the body first: net/http notices a client that went away only then.
-		_, _ = io.Copy(io.Discard, r.Body)
-		select {
-		case <-r.Context().Done():
-		case <-quit:
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(quit) })
-	return srv
-}
-
-// denied answers every request with 403 InvalidAccessKeyId: a bad key.
-func denied(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(http.StatusForbidden)
-	_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
-}
-
-// TestExportToStalledStoreTimesOut: a store that accepts connections and never answers
-// fails the export within the request timeout, as a StoreError marked ErrStall.
-func TestExportToStalledStoreTimesOut(t *testing.T) {
-	srv := stallingServer(t)
-	bucket := s3On(t, srv.URL)
-	db := pgtest.DB(t, "", nil)
-	start := time.Now()
-	_, err := Export(context.Background(), db, `SELECT g AS id FROM generate_series(1, 1000) g`, nil, bucket, "a/b.parquet", Options{RequestTimeout: 300 * time.Millisecond})
-	var se *StoreError
-	if !errors.As(err, &se) || !errors.Is(err, ErrStall) {
-		t.Fatalf("export to a stalled store: %v; want a StoreError marked ErrStall", err)
-	}
-	if el := time.Since(start); el > 10*time.Second {
-		t.Fatalf("the export took %s to give up; the request timeout is 300ms", el)
-	}
-	start = time.Now()
-	err = VerifyTimeout(context.Background(), bucket, "a/b.parquet", "", -1, 300*time.Millisecond)
-	if !errors.As(err, &se) || !errors.Is(err, ErrStall) || errors.Is(err, ErrVerify) {
-		t.Fatalf("verify on a stalled store: %v; want a StoreError marked ErrStall, not ErrVerify", err)
-	}
-	if el := time.Since(start); el > 10*time.Second {
-		t.Fatalf("verify took %s to give up", el)
-	}
-}
-
-// TestVerifyTellsUnreadableFromCorrupt: a store that refuses the key, lacks the bucket
-// or refuses connections gives a StoreError (the object was not judged); a missing
-// object in a readable bucket and a damaged object fail verification.
-func TestVerifyTellsUnreadableFromCorrupt(t *testing.T) {
+// TestStoreFaultsOnRealS3 runs against a SeaweedFS server of the test's own
+// (internal/s3test), which it freezes (SIGSTOP: it accepts connections and answers
+// nothing) and finally kills: one server for every case, as starting one takes seconds.
+func TestStoreFaultsOnRealS3(t *testing.T) {
 	ctx := context.Background()
-	be := s3mem.New()
-	if err := be.CreateBucket("lsos"); err != nil {
-		t.Fatal(err)
-	}
-	good := httptest.NewServer(gofakes3.New(be).Server())
-	defer good.Close()
-	nobucket := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	defer nobucket.Close()
-	forbidden := httptest.NewServer(http.HandlerFunc(denied))
-	defer forbidden.Close()
-	refused := httptest.NewServer(http.HandlerFunc(denied))
-	refused.Close()
+	srv := s3test.OwnServer(t)
+	bucket := openOn(t, srv.URL(s3test.OwnBucket))
+	db := pgtest.DB(t, "", nil)
 
-	b := s3On(t, good.URL)
-	if err := b.WriteAll(ctx, "bad.parquet", []byte("not parquet"), nil); err != nil {
-		t.Fatal(err)
-	}
-	for name, c := range map[string]struct {
-		url, key string
-		corrupt  bool
-	}{
-		"403":         {forbidden.URL, "x.parquet", false},
-		"no bucket":   {nobucket.URL, "x.parquet", false},
-		"refused":     {refused.URL, "x.parquet", false},
-		"missing key": {good.URL, "x.parquet", true},
-		"not parquet": {good.URL, "bad.parquet", true},
-	} {
-		t.Run(name, func(t *testing.T) {
-			err := VerifyTimeout(ctx, s3On(t, c.url), c.key, "", -1, 20*time.Second)
-			var se *StoreError
-			if c.corrupt {
-				if !errors.Is(err, ErrVerify) || errors.As(err, &se) {
-					t.Fatalf("%v; want ErrVerify", err)
+	// A store that accepts connections and never answers fails the export within the
+	// request timeout, as a StoreError marked ErrStall; so does a verification.
+	t.Run("stalled", func(t *testing.T) {
+		if err := srv.Freeze(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Thaw() })
+		start := time.Now()
+		_, err := Export(ctx, db, `SELECT g AS id FROM generate_series(1, 1000) g`, nil, bucket, "a/b.parquet", Options{RequestTimeout: 300 * time.Millisecond})
+		var se *StoreError
+		if !errors.As(err, &se) || !errors.Is(err, ErrStall) {
+			t.Fatalf("export to a stalled store: %v; want a StoreError marked ErrStall", err)
+		}
+		if el := time.Since(start); el > 10*time.Second {
+			t.Fatalf("the export took %s to give up; the request timeout is 300ms", el)
+		}
+		start = time.Now()
+		err = VerifyTimeout(ctx, bucket, "a/b.parquet", "", -1, 300*time.Millisecond)
+		if !errors.As(err, &se) || !errors.Is(err, ErrStall) || errors.Is(err, ErrVerify) {
+			t.Fatalf("verify on a stalled store: %v; want a StoreError marked ErrStall, not ErrVerify", err)
+		}
+		if el := time.Since(start); el > 10*time.Second {
+			t.Fatalf("verify took %s to give up", el)
+		}
+		if err := srv.Thaw(); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// A store that refuses the key, lacks the bucket or refuses connections gives a
+	// StoreError (the object was not judged); a missing object in a readable bucket and
+	// a damaged object fail verification.
+	t.Run("verify", func(t *testing.T) {
+		if err := bucket.WriteAll(ctx, "bad.parquet", []byte("not parquet"), nil); err != nil {
+			t.Fatal(err)
+		}
+		nobucket := openOn(t, srv.URL(s3test.BucketName("never-created")))
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		refused := openOn(t, strings.Replace(srv.URL(s3test.OwnBucket), url.QueryEscape(srv.Endpoint()), url.QueryEscape("http://"+l.Addr().String()), 1))
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret-0123456789abcdef01234567") // read when the bucket is opened
+		forbidden := openOn(t, srv.URL(s3test.OwnBucket))
+		for _, c := range []struct {
+			name    string
+			b       *blob.Bucket
+			key     string
+			corrupt bool
+		}{
+			{"403", forbidden, "x.parquet", false},
+			{"no bucket", nobucket, "x.parquet", false},
+			{"refused", refused, "x.parquet", false},
+			{"missing key", bucket, "x.parquet", true},
+			{"not parquet", bucket, "bad.parquet", true},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				err := VerifyTimeout(ctx, c.b, c.key, "", -1, 20*time.Second)
+				var se *StoreError
+				if c.corrupt {
+					if !errors.Is(err, ErrVerify) || errors.As(err, &se) {
+						t.Fatalf("%v; want ErrVerify", err)
+					}
+					return
 				}
-				return
-			}
-			if !errors.As(err, &se) || errors.Is(err, ErrVerify) {
-				t.Fatalf("%v; want a StoreError, not ErrVerify", err)
-			}
-		})
-	}
+				if !errors.As(err, &se) || errors.Is(err, ErrVerify) {
+					t.Fatalf("%v; want a StoreError, not ErrVerify", err)
+				}
+			})
+		}
+	})
+
+	// A server that went away (killed) refuses connections: a StoreError, not ErrVerify
+	// and not a stall.
+	t.Run("killed", func(t *testing.T) {
+		if err := bucket.WriteAll(ctx, "kept.parquet", []byte("x"), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		err := VerifyTimeout(ctx, bucket, "kept.parquet", "", -1, 20*time.Second)
+		var se *StoreError
+		if !errors.As(err, &se) || errors.Is(err, ErrVerify) || errors.Is(err, ErrStall) || !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("verify on a killed server: %v; want a StoreError, connection refused", err)
+		}
+	})
 }

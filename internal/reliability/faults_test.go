@@ -171,6 +171,9 @@ func TestDiskFullFileStore(t *testing.T) {
 
 // faultyBackend is an in-memory S3 backend that can truncate every object it stores
 // (silently, as a broken proxy or disk might) or refuse objects above a size limit.
+// These faults stay on gofakes3: a real server cannot be made to corrupt what it stores
+// or to run out of space at a chosen size (the disk-full test prefers a small tmpfs when
+// it may mount one).
 type faultyBackend struct {
 	gofakes3.Backend
 	truncate atomic.Bool

@@ -27,6 +27,14 @@
 //     test ends. Without the binary the test fails with a message naming
 //     .ci/build-seaweedfs; it never skips.
 //
+// Fault tests that break their server (Server.Freeze suspends it with SIGSTOP: a hung
+// store that accepts connections and never answers; Server.Thaw resumes it; Server.Kill
+// ends it: connections are refused) take one of their own from OwnServer, never the
+// shared one. A wrong key needs no server of its own: set AWS_SECRET_ACCESS_KEY (or
+// AWS_ACCESS_KEY_ID) to another value with t.Setenv after Bucket and before opening the
+// bucket; the server refuses the requests (403 SignatureDoesNotMatch or
+// InvalidAccessKeyId).
+//
 // The URLs use path-style addressing and ask the AWS SDK to compute and validate
 // checksums only when an operation requires them, which is what S3-compatible servers
 // expect (no SDK warnings about missing response checksums).

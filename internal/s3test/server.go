@@ -136,19 +136,74 @@ func (s *Server) DeleteBucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// Stop stops the server and removes its files. It is safe to call more than once.
+// Stop stops the server and removes its files. It is safe to call more than once, and
+// after Freeze or Kill.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.signal(syscall.SIGCONT) // a frozen server handles the SIGTERM only once resumed
 		select {
 		case <-s.exited:
 		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
+			_ = s.signal(syscall.SIGKILL)
 			<-s.exited
 		}
 		s.stopErr = removeServerFiles(s.dir)
 	})
 	return s.stopErr
+}
+
+// Freeze suspends the server (SIGSTOP to its process group) and returns once every
+// thread of it has stopped: the kernel still accepts connections on its ports and
+// buffers what clients send, but nothing answers, like a hung store. Requests made while
+// it is frozen wait until the client gives up or Thaw; a request the client abandoned
+// may still be carried out when the server resumes, as on a real store that stalled.
+// Freeze a server of your own (Start, OwnServer), never Shared: the other tests use that
+// one. Stop and Kill also end a frozen server.
+func (s *Server) Freeze() error {
+	if err := s.signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	return waitStopped(s.cmd.Process.Pid, 10*time.Second)
+}
+
+// Thaw resumes a server that Freeze suspended (SIGCONT to its process group). Thawing a
+// running server does nothing.
+func (s *Server) Thaw() error { return s.signal(syscall.SIGCONT) }
+
+// Kill ends the server at once (SIGKILL to its process group), as a crash or a pulled
+// plug would, waits for it to exit and removes its files: clients then find nothing
+// listening on its port (connection refused). Stop after Kill does nothing.
+func (s *Server) Kill() error {
+	s.stopOnce.Do(func() {
+		if err := s.signal(syscall.SIGKILL); err != nil && !s.hasExited() {
+			s.stopErr = err
+			return
+		}
+		<-s.exited
+		s.stopErr = removeServerFiles(s.dir)
+	})
+	return s.stopErr
+}
+
+func (s *Server) hasExited() bool {
+	select {
+	case <-s.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// signal sends sig to the server's process group (Start makes the server its leader).
+func (s *Server) signal(sig syscall.Signal) error {
+	if s.hasExited() {
+		return fmt.Errorf("s3test: signal %v: the server at %s has exited (%v)", sig, s.endpoint, s.waitErr)
+	}
+	if err := syscall.Kill(-s.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("s3test: signal %v to the server at %s: %w", sig, s.endpoint, err)
+	}
+	return nil
 }
 
 // Start starts a SeaweedFS server (master, volume, filer and S3 gateway in one process)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 func TestMissingBinaryNamesTheBuildScript(t *testing.T) {
@@ -222,5 +226,64 @@ func TestServerDiesWithTestBinary(t *testing.T) {
 	sweepStale(filepath.Dir(dir))
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("server dir %s of a dead test binary was not swept", dir)
+	}
+}
+
+// TestFreezeThawKill: a frozen server accepts connections but answers nothing until
+// thawed; a killed one refuses connections and leaves no files.
+func TestFreezeThawKill(t *testing.T) {
+	s := OwnServer(t)
+	ctx := context.Background()
+	put := func(key string, timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		_, err := s.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(OwnBucket), Key: aws.String(key), Body: strings.NewReader("x")})
+		return err
+	}
+	if err := put("before", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := runningThreads(s.cmd.Process.Pid); runtime.GOOS == "linux" && (err != nil || n != 0) {
+		t.Fatalf("after Freeze: %d threads running (%v)", n, err)
+	}
+	host := strings.TrimPrefix(s.Endpoint(), "http://")
+	c, err := net.DialTimeout("tcp", host, 2*time.Second)
+	if err != nil {
+		t.Fatalf("a frozen server's port refused a connection: %v", err)
+	}
+	c.Close()
+	start := time.Now()
+	if err := put("frozen", 500*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("put to a frozen server: %v; want the deadline exceeded", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("put to a frozen server gave up after %s; its deadline is 500ms", el)
+	}
+	if err := s.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if err := put("after", 30*time.Second); err != nil {
+		t.Fatalf("put after Thaw: %v", err)
+	}
+	if err := s.Freeze(); err != nil { // Kill ends a frozen server too
+		t.Fatal(err)
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := put("killed", 5*time.Second); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("put to a killed server: %v; want connection refused", err)
+	}
+	if _, err := os.Stat(s.Dir()); !os.IsNotExist(err) {
+		t.Errorf("the killed server's dir %s is still there", s.Dir())
+	}
+	if err := s.Freeze(); err == nil {
+		t.Error("Freeze of a killed server succeeded")
+	}
+	if err := s.Stop(); err != nil {
+		t.Errorf("Stop after Kill: %v", err)
 	}
 }

@@ -78,6 +78,44 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// OwnServer starts a local SeaweedFS server for t alone (within three minutes), for the
+// tests that freeze, kill or otherwise break their server, which the other tests of the
+// binary must not see (Shared is theirs). It creates bucket "archive" on it, puts the
+// server's credentials in the environment for t (t.Setenv: t and its parents must not be
+// parallel) and stops the server when t ends, thawing it first if frozen. It ignores
+// LSOS_TEST_S3_URL: a fault test needs a server process of its own. t fails, saying how
+// to provide the binary, when the server cannot start; it never skips.
+func OwnServer(t testing.TB) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("%v", err)
+		}
+	})
+	if err := s.CreateBucket(ctx, OwnBucket); err != nil {
+		t.Fatalf("%v", err)
+	}
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	// Unset for t: t.Setenv first, so that the old value comes back when t ends.
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	if err := os.Unsetenv("AWS_SESSION_TOKEN"); err != nil {
+		t.Fatalf("%v", err)
+	}
+	return s
+}
+
+// OwnBucket is the bucket OwnServer creates.
+const OwnBucket = "archive"
+
 // Bucket returns the gocloud URL of a fresh, empty bucket for t: a key prefix of its
 // own in LSOS_TEST_S3_URL's bucket when that is set, else a new bucket on the shared
 // local server. What t writes there is deleted when t ends. t fails, saying how to
