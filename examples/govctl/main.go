@@ -4,7 +4,8 @@
 //	go run ./examples/govctl [global flags] <command> [args]
 //
 // Global flags: --database-url (default $DATABASE_URL), --policy FILE (default: the
-// built-in policy), --format text|json|markdown. Exit codes: 0 success and no
+// built-in policy), --format text|json|markdown, --stats (wall time and peak RSS on
+// stderr after the command). Exit codes: 0 success and no
 // error-severity finding; 1 error-severity findings or a failed operation; 2 bad usage or
 // bad input, with a one-line message on stderr naming the problem.
 package main
@@ -20,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&e.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL)")
 	fs.StringVar(&e.policyFile, "policy", "", "policy file (YAML or JSON, merged over the built-in policy)")
 	fs.StringVar(&e.format, "format", "text", "output format: text, json or markdown")
+	stats := fs.Bool("stats", false, "after the command, print its wall time and the process's peak RSS on stderr")
+	start := time.Now()
 	cmds := commands()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -133,7 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		e.policy = p
 	}
-	return exitCode(cmd.run(ctx, e, rest[1:]), stderr)
+	code := exitCode(cmd.run(ctx, e, rest[1:]), stderr)
+	if *stats {
+		printStats(stderr, start)
+	}
+	return code
 }
 
 // redactingWriter passes every write through redact.Text, so no store credential given
@@ -167,7 +175,7 @@ func exitCode(err error, stderr io.Writer) int {
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 func printUsage(w io.Writer, fs *flag.FlagSet, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: govctl [--database-url URL] [--policy FILE] [--format text|json|markdown] <command> [args]")
+	fmt.Fprintln(w, "usage: govctl [--database-url URL] [--policy FILE] [--format text|json|markdown] [--stats] <command> [args]")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {

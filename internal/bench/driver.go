@@ -20,7 +20,7 @@ import (
 )
 
 // Measurements are the names --only accepts, in the order they run.
-var Measurements = []string{"startup", "archive", "restore", "integrity", "integrity-sample", "classify", "hard-delete", "review"}
+var Measurements = []string{"startup", "archive", "archive-e2e", "restore", "integrity", "integrity-sample", "classify", "hard-delete", "review"}
 
 // Config configures a run of the driver.
 type Config struct {
@@ -105,6 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}{
 		{"startup", e.benchStartup},
 		{"archive", e.benchArchive},
+		{"archive-e2e", e.benchArchiveE2E},
 		{"restore", e.benchRestore},
 		{"integrity", e.benchIntegrity},
 		{"integrity-sample", e.benchSampleCheck},

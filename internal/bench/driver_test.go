@@ -48,7 +48,10 @@ func TestDriverSmall(t *testing.T) {
 	}
 	want := []string{
 		"startup-noop", "startup-noop-load", "up-noop", "archive-export-vs-copy", "archive-export-vs-pg_dump", "archive-export-size-vs-pg_dump",
-		"archive-export-peak-rss@10k", "archive-export-peak-rss@50k", "archive-export-rss-flat", "restore-vs-copy-from",
+		"archive-export-peak-rss@10k", "archive-export-peak-rss@50k", "archive-export-rss-flat",
+		"archive-e2e-vs-copy@10k", "archive-run-peak-rss@10k-file", "archive-e2e-s3-vs-copy@10k", "archive-run-peak-rss@10k-s3",
+		"archive-e2e-vs-copy@50k", "archive-run-peak-rss@50k-file", "archive-e2e-s3-vs-copy@50k", "archive-run-peak-rss@50k-s3",
+		"restore-vs-copy-from",
 		"integrity-orphans", "integrity-duplicates", "integrity-sample-full-check", "classify-growth", "tenant-hard-delete", "migration-review",
 	}
 	var got []string
