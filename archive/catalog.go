@@ -91,7 +91,9 @@ type FindOptions struct {
 }
 
 // Find is For(nil).Find: the catalog of the default policy (lsos_archive).
-func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) { return For(nil).Find(ctx, db, f) }
+func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
+	return For(nil).Find(ctx, db, f)
+}
 
 // Find returns the complete archives of a table overlapping a time range and holding a
 // tenant's rows: what an audit or a historical report needs to restore.

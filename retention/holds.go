@@ -127,7 +127,9 @@ func HoldIDs(holds []Hold) []int64 {
 }
 
 // AddHold is For(nil).AddHold: the default policy's schema (lsos_retention).
-func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) { return For(nil).AddHold(ctx, db, s) }
+func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
+	return For(nil).AddHold(ctx, db, s)
+}
 
 // AddHold places a legal hold and returns it with its id.
 func (b Bookkeeping) AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {

@@ -46,7 +46,9 @@ func components() map[string]component {
 			}
 			return d
 		}, func(ctx context.Context, db *pgxpool.Pool) error { return retention.Install(ctx, db) },
-			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error { return retention.For(p).Install(ctx, db) },
+			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error {
+				return retention.For(p).Install(ctx, db)
+			},
 			sdkinstall.New("retention", retention.Schema, retention.Migrations(), nil)},
 		"archive": {"lsos_archive", func(t *testing.T) *migrate.Dir {
 			d, err := migrate.LoadFS(archive.Migrations())
@@ -55,11 +57,15 @@ func components() map[string]component {
 			}
 			return d
 		}, func(ctx context.Context, db *pgxpool.Pool) error { return archive.Install(ctx, db) },
-			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error { return archive.For(p).Install(ctx, db) },
+			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error {
+				return archive.For(p).Install(ctx, db)
+			},
 			sdkinstall.New("archive", archive.Schema, archive.Migrations(), nil)},
 		"integrity": {"lsos_integrity", loadFS(sdkinstall.Integrity),
 			func(ctx context.Context, db *pgxpool.Pool) error { return integrity.Install(ctx, db) },
-			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error { return integrity.For(p).Install(ctx, db) },
+			func(ctx context.Context, db *pgxpool.Pool, p *governance.Policy) error {
+				return integrity.For(p).Install(ctx, db)
+			},
 			sdkinstall.Integrity},
 	}
 }
