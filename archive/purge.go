@@ -49,7 +49,10 @@ var (
 
 // PurgeOptions configure [PurgeTenant].
 type PurgeOptions struct {
-	// Policy gives the tenant column and the policy version (default governance.Default()).
+	// Policy gives the tenant column, the policy version and the SDK's schemas: the
+	// catalog in p.SDKSchema("archive"), the offboarding state, legal holds and purge
+	// audit records in p.SDKSchema("retention") (default governance.Default(): lsos_archive
+	// and lsos_retention).
 	Policy *governance.Policy
 	// Actor is recorded as who purged (default: the database's current_user).
 	Actor string
