@@ -151,9 +151,14 @@ type StartupConfig struct {
 	// Apply applies pending versions under the migration advisory lock. When false,
 	// Startup fails fast with ErrPending listing the pending versions.
 	Apply bool
-	// Schema holds the revisions table (default migrate.DefaultSchema). It is one of the
-	// SDK's own schemas: a name outside the policy's SDK prefix (say "ops_migrate") is
-	// added to the policy's sdk.schemas for this call.
+	// Schema holds the revisions table (default migrate.DefaultSchema, lsos_migrate,
+	// whatever the policy's sdk.prefix: the history of a running service never moves by
+	// itself). It is one of the SDK's own schemas: a name outside the policy's SDK
+	// prefix (say "ops_migrate") is added to the policy's sdk.schemas for this call. A
+	// new database under another prefix names it with the policy:
+	// Policy.SDKSchema("migrate"). The schemas of packages retention, archive and
+	// integrity follow the policy's sdk.prefix (retention.For, archive.For,
+	// integrity.For), and Startup's checks and classification gate leave them out.
 	Schema string
 	// LockWait bounds the wait for another instance's migration lock (default
 	// migrate.DefaultLockWait).

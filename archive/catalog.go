@@ -58,9 +58,12 @@ func scanEntry(r pgx.CollectableRow) (Entry, error) {
 	return e, nil
 }
 
+// Get is For(nil).Get: the catalog of the default policy (lsos_archive).
+func Get(ctx context.Context, db DB, id string) (Entry, error) { return For(nil).Get(ctx, db, id) }
+
 // Get returns the catalog entry id (ErrNotFound when there is none).
-func Get(ctx context.Context, db DB, id string) (Entry, error) {
-	rows, err := db.Query(ctx, `SELECT `+entryCols+` FROM `+Schema+`.archives WHERE id = $1`, id)
+func (b Bookkeeping) Get(ctx context.Context, db DB, id string) (Entry, error) {
+	rows, err := db.Query(ctx, `SELECT `+entryCols+` FROM `+b.table("archives")+` WHERE id = $1`, id)
 	if err != nil {
 		return Entry{}, fmt.Errorf("archive: read catalog (run archive.Install first?): %w", err)
 	}
@@ -71,10 +74,13 @@ func Get(ctx context.Context, db DB, id string) (Entry, error) {
 	return e, err
 }
 
+// List is For(nil).List: the catalog of the default policy (lsos_archive).
+func List(ctx context.Context, db DB) ([]Entry, error) { return For(nil).List(ctx, db) }
+
 // List returns every catalog entry, by table and range. Entries still in progress are
 // included; see Entry.State.
-func List(ctx context.Context, db DB) ([]Entry, error) {
-	return query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives ORDER BY parent, range_from, partition`)
+func (b Bookkeeping) List(ctx context.Context, db DB) ([]Entry, error) {
+	return query(ctx, db, `SELECT `+entryCols+` FROM `+b.table("archives")+` ORDER BY parent, range_from, partition`)
 }
 
 // FindOptions narrow [Find]. Zero fields match everything.
@@ -84,9 +90,14 @@ type FindOptions struct {
 	Tenant   string    // entries holding rows of this tenant id
 }
 
+// Find is For(nil).Find: the catalog of the default policy (lsos_archive).
+func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
+	return For(nil).Find(ctx, db, f)
+}
+
 // Find returns the complete archives of a table overlapping a time range and holding a
 // tenant's rows: what an audit or a historical report needs to restore.
-func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
+func (b Bookkeeping) Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
 	table := f.Table
 	if table != "" {
 		n, err := parseName(table)
@@ -102,7 +113,7 @@ func Find(ctx context.Context, db DB, f FindOptions) ([]Entry, error) {
 	if !f.To.IsZero() {
 		to = &f.To
 	}
-	return query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives
+	return query(ctx, db, `SELECT `+entryCols+` FROM `+b.table("archives")+`
 		WHERE state IN ('dropped', 'kept')
 		  AND ($1 = '' OR parent = $1)
 		  AND ($2::timestamptz IS NULL OR range_to IS NULL OR range_to > $2)
@@ -124,8 +135,8 @@ func query(ctx context.Context, db DB, sql string, args ...any) ([]Entry, error)
 }
 
 // upsertManifest writes m into the catalog with state.
-func upsertManifest(ctx context.Context, db DB, m *Manifest, state string, now time.Time) error {
-	return recordState(ctx, db, m, state, now, nil)
+func (b Bookkeeping) upsertManifest(ctx context.Context, db DB, m *Manifest, state string, now time.Time) error {
+	return b.recordState(ctx, db, m, state, now, nil)
 }
 
 // eventRow is a row of the event log, the audit record of a step.
@@ -145,17 +156,17 @@ type eventRow struct {
 // The manifest is stored twice: as jsonb (for queries) and as the exact bytes written to
 // the store (manifest_json) with their SHA-256 (manifest_sha256), which [Restore]
 // checks before it uses anything from the manifest.
-func recordState(ctx context.Context, db DB, m *Manifest, state string, now time.Time, ev *eventRow) error {
-	b, sum, err := encodeManifest(m)
+func (b Bookkeeping) recordState(ctx context.Context, db DB, m *Manifest, state string, now time.Time, ev *eventRow) error {
+	raw, sum, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
-	return recordManifest(ctx, db, m, b, &sum, state, now, ev)
+	return b.recordManifest(ctx, db, m, raw, &sum, state, now, ev)
 }
 
-// recordManifest is recordState with the manifest's bytes b (as stored) and their
+// recordManifest is recordState with the manifest's bytes raw (as stored) and their
 // SHA-256 given; sum is nil for a manifest without one.
-func recordManifest(ctx context.Context, db DB, m *Manifest, b []byte, sum *string, state string, now time.Time, ev *eventRow) error {
+func (b Bookkeeping) recordManifest(ctx context.Context, db DB, m *Manifest, raw []byte, sum *string, state string, now time.Time, ev *eventRow) error {
 	tenants := m.tenantIDs()
 	var from, to *time.Time
 	if !m.From.IsZero() {
@@ -169,8 +180,8 @@ func recordManifest(ctx context.Context, db DB, m *Manifest, b []byte, sum *stri
 	if m.SHA256 != "" {
 		rows, bytes, sha = &m.Rows, &m.Bytes, &m.SHA256
 	}
-	const upsert = `
-		INSERT INTO ` + Schema + `.archives (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
+	upsert := `
+		INSERT INTO ` + b.table("archives") + ` (id, parent, partition, range_from, range_to, bounds, rows, bytes, sha256,
 			object, manifest_object, tenants, state, manifest, policy_version, archived_by, archived_at, updated_at,
 			manifest_json, manifest_sha256)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
@@ -180,15 +191,15 @@ func recordManifest(ctx context.Context, db DB, m *Manifest, b []byte, sum *stri
 	var exact *string
 	if sum != nil {
 		exact = new(string)
-		*exact = string(b)
+		*exact = string(raw)
 	}
 	args := []any{m.ID, m.Table, m.Partition, from, to, m.Bounds, rows, bytes, sha, m.Object, manifestKey(m.Object),
-		tenants, state, b, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now, exact, sum}
+		tenants, state, raw, m.PolicyVersion, m.ArchivedBy, m.ArchivedAt, now, exact, sum}
 	sql := upsert
 	if ev != nil {
 		// One statement is one transaction on any DB (pool, connection or transaction).
 		sql = `WITH up AS (` + upsert + ` RETURNING id, partition)
-			INSERT INTO ` + Schema + `.events (archive_id, partition, step, detail, actor, at)
+			INSERT INTO ` + b.table("events") + ` (archive_id, partition, step, detail, actor, at)
 			SELECT id, partition, $21::text, $22::text, $23::text, $24::timestamptz FROM up`
 		args = append(args, string(ev.Step), ev.Detail, ev.Actor, ev.At)
 	}
@@ -227,6 +238,12 @@ func TrustUnhashedManifests() RebuildOption {
 	return func(o *rebuildOptions) { o.trustUnhashed = true }
 }
 
+// RebuildCatalog is For(nil).RebuildCatalog: the catalog of the default policy
+// (lsos_archive).
+func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string, opts ...RebuildOption) (int, error) {
+	return For(nil).RebuildCatalog(ctx, db, store, prefix, opts...)
+}
+
 // RebuildCatalog re-creates catalog entries from the manifests under prefix in store
 // (after the catalog was lost or restored from an older backup). Existing entries with
 // the same id are overwritten from their manifest. It returns the number of manifests
@@ -237,12 +254,12 @@ func TrustUnhashedManifests() RebuildOption {
 // and so is one without a SHA-256 ([ErrManifestUnhashed]) unless
 // [TrustUnhashedManifests] is given; then nothing is recorded. The catalog keeps the
 // exact bytes and their hash, which [Restore] and [Verify] check again.
-func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string, opts ...RebuildOption) (int, error) {
+func (b Bookkeeping) RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix string, opts ...RebuildOption) (int, error) {
 	var o rebuildOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := Install(ctx, db); err != nil {
+	if err := b.Install(ctx, db); err != nil {
 		return 0, err
 	}
 	ms, err := readManifests(ctx, store, prefix)
@@ -264,7 +281,7 @@ func RebuildCatalog(ctx context.Context, db TxDB, store *blob.Bucket, prefix str
 		if ms[i].recorded != "" {
 			sum = &ms[i].recorded
 		}
-		if err := recordManifest(ctx, db, m, ms[i].bytes, sum, state, m.ArchivedAt, nil); err != nil {
+		if err := b.recordManifest(ctx, db, m, ms[i].bytes, sum, state, m.ArchivedAt, nil); err != nil {
 			return i, fmt.Errorf("archive: rebuild %s: %w", m.ID, err)
 		}
 	}

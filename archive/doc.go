@@ -45,20 +45,43 @@
 // partition or on the parent it was detached from stops before the drop and leaves the
 // partition detached; names go to the hold check quoted, so a mixed-case or quoted name is
 // matched exactly, and a hold that cannot be checked stops the drop. Every step is
-// appended to the event log lsos_archive.events in the same statement that records its
+// appended to the event log (events, beside the catalog) in the same statement that records its
 // catalog state, so the audit trail is complete after any crash and re-run (a step done
 // outside a transaction, such as DETACH … CONCURRENTLY, is recorded with its event by the
 // re-run that finds it done). Several workers may run at once: a per-partition advisory lock
 // gives each partition to one of them. The module's crash tests stop runs at each step
 // through hooks that are not part of the API.
 //
+// # The catalog's schema follows the policy
+//
+// The catalog and its event log live in one of the SDK's own schemas, named by the
+// policy's sdk.prefix: p.SDKSchema("archive") ([governance.Policy.SDKSchema]), which is
+// [Schema], lsos_archive, with the default prefix and ops_archive with sdk.prefix ops_;
+// the legal holds a drop obeys and the purge audit records are package retention's, in
+// the same policy's retention schema. The pattern, the same in packages retention and
+// integrity:
+//
+//   - Functions that take a policy use its schemas: [Run] and [PurgeTenant]
+//     ([PurgeOptions].Policy).
+//   - The ones that take none are methods of [Bookkeeping], made for a policy by [For]:
+//     For(p).Install, Get, List, Find, RebuildCatalog, Restore, Open, Verify,
+//     RecordPurgeSkipped.
+//   - The package-level functions of the same names are For(nil)'s: the default policy,
+//     lsos_archive, exactly as before the schema followed the policy.
+//
+// Changing sdk.prefix does not move an existing catalog: the first install under the
+// new prefix refuses while lsos_archive holds it (rename it: ALTER SCHEMA lsos_archive
+// RENAME TO ops_archive).
+//
 // # Catalog and manifests
 //
-// [Install] creates and upgrades the schema lsos_archive with the module's migrate
-// engine: [Migrations] is a native migration directory whose revisions are recorded in
-// lsos_archive.revisions, applied under the migrator's advisory lock (safe from many
-// replicas at once; a catalog an earlier SDK created is adopted as it is). [Run] calls
-// it. [List], [Find] and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
+// [Bookkeeping.Install] creates and upgrades the policy's schema with the module's
+// migrate engine: [Migrations] is a native migration directory whose revisions are
+// recorded in the schema's revisions table, applied under the migrator's advisory lock
+// (safe from many replicas at once; a catalog an earlier SDK created is adopted as it
+// is). The shipped files name lsos_archive; under another prefix the installer runs them
+// with the policy's schema (quoted) in its place and records the shipped files'
+// checksums. [Run] calls it. [List], [Find] and [Get] read the catalog; a [Manifest] holds the partition's bounds, row count, size,
 // SHA-256, per-column null counts and min/max (numbers and times only: no text value that
 // could be sensitive), DDL, index and constraint definitions, the tenants present with
 // row counts, the policy version, who and when. [RebuildCatalog] re-creates the catalog
@@ -165,7 +188,7 @@
 // # Kept copies and purged tenants
 //
 // With KeepDetached the detached table moves to [Options.DetachedSchema], one of the
-// SDK's schemas (lsos_archive_detached by default), after its foreign
+// SDK's schemas (the policy's "archive_detached", lsos_archive_detached by default), after its foreign
 // keys are dropped: the archive object is the record, and a copy that still referenced
 // live parents would make a tenant's hard delete fail half-way. When a tenant is purged
 // (retention's offboarding), [PurgeTenant] removes its rows from every archive that
@@ -173,7 +196,8 @@
 // tenant to a new key, verified, switched in the catalog and manifest in one transaction
 // (with the tenant's rows deleted from a kept copy), and only then is the old object
 // deleted; a crash at any step and a re-run end consistent, and each archive's purge is
-// an audit record in lsos_retention.deletions (kind archive-purge). [RecordPurgeSkipped]
+// an audit record in the deletions table of the policy's retention schema
+// (lsos_retention.deletions by default; kind archive-purge). [RecordPurgeSkipped]
 // records, with its reason, a decision to keep the rows (a preservation order).
 //
 // # Privileges

@@ -77,21 +77,23 @@ func eligible(ctx context.Context, db DB, p *governance.Policy, tables []string,
 	return out, nil
 }
 
-// retentionHolds is the default HoldFunc: legal holds from package retention, matched
-// by the partition's exact name. A name that does not parse is an error (the drop
-// stops), never "no hold".
-func retentionHolds(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error) {
-	n, err := sqlident.Parse(partition, "public")
-	if err != nil {
-		return nil, fmt.Errorf("legal holds of %s: %w", partition, err)
+// retentionHolds returns the default HoldFunc: legal holds from package retention in
+// the schema of rb's policy, matched by the partition's exact name. A name that does not
+// parse is an error (the drop stops), never "no hold".
+func retentionHolds(rb retention.Bookkeeping) HoldFunc {
+	return func(ctx context.Context, db DB, partition string, tenants []string, now time.Time) ([]string, error) {
+		n, err := sqlident.Parse(partition, "public")
+		if err != nil {
+			return nil, fmt.Errorf("legal holds of %s: %w", partition, err)
+		}
+		hs, err := rb.HoldsBlockingName(ctx, db, n, tenants, now)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(hs))
+		for i, h := range hs {
+			ids[i] = strconv.FormatInt(h.ID, 10)
+		}
+		return ids, nil
 	}
-	hs, err := retention.HoldsBlockingName(ctx, db, n, tenants, now)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(hs))
-	for i, h := range hs {
-		ids[i] = strconv.FormatInt(h.ID, 10)
-	}
-	return ids, nil
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/sqlident"
-	"github.com/lsos/lsosgov/retention"
 )
 
 // ErrPrivilege is wrapped by [PrivilegeError]: the database role lacks a privilege a
@@ -38,7 +36,8 @@ func (e *PrivilegeError) Unwrap() error { return ErrPrivilege }
 
 // checkPrivileges refuses a partition whose lifecycle the role cannot finish: DETACH
 // needs the parent's owner privileges, DROP the partition's, and the legal-hold check
-// before the drop reads lsos_retention.legal_holds (when the default HoldFunc asks
+// before the drop reads legal_holds in the policy's retention schema (lsos_retention by
+// default; when the default HoldFunc asks
 // package retention and the schema is installed). Owner privileges come from owning the
 // table or from membership in the role that owns it (pg_has_role … 'USAGE', as
 // PostgreSQL's own ownership check). With KeepDetached the move needs CREATE on the
@@ -92,20 +91,21 @@ func (r *runner) checkPrivileges(ctx context.Context, db DB, name governance.Qua
 			return fail(StepDrop, fmt.Sprintf("CREATE on the database (KeepDetached creates schema %s for the kept partition)", sqlident.Quote(r.opts.DetachedSchema)))
 		}
 	}
-	if reflect.ValueOf(r.opts.Holds).Pointer() != reflect.ValueOf(retentionHolds).Pointer() {
+	if !r.defaultHolds {
 		return nil // a caller's HoldFunc reads what it reads
 	}
+	holds := sqlident.Name{Schema: r.bk.retention().Schema(), Name: "legal_holds"}
 	var canRead *bool
 	err := db.QueryRow(ctx, `
 		SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = '`+retention.Schema+`' AND c.relname = 'legal_holds'`).Scan(&canRead)
+		WHERE n.nspname = $1 AND c.relname = $2`, holds.Schema, holds.Name).Scan(&canRead)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows): // retention is not installed: there are no holds to read
 	case err != nil:
 		return fmt.Errorf("archive: %s: check the role's privileges: %w", name, err)
 	case canRead != nil && !*canRead:
-		return fail(StepDrop, "USAGE on schema "+retention.Schema+" and SELECT on "+retention.Schema+".legal_holds (the legal-hold check before a drop)")
+		return fail(StepDrop, "USAGE on schema "+holds.Schema+" and SELECT on "+holds.String()+" (the legal-hold check before a drop)")
 	}
 	return nil
 }

@@ -49,7 +49,10 @@ var (
 
 // PurgeOptions configure [PurgeTenant].
 type PurgeOptions struct {
-	// Policy gives the tenant column and the policy version (default governance.Default()).
+	// Policy gives the tenant column, the policy version and the SDK's schemas: the
+	// catalog in p.SDKSchema("archive"), the offboarding state, legal holds and purge
+	// audit records in p.SDKSchema("retention") (default governance.Default(): lsos_archive
+	// and lsos_retention).
 	Policy *governance.Policy
 	// Actor is recorded as who purged (default: the database's current_user).
 	Actor string
@@ -141,7 +144,8 @@ func (e *PurgeIncompleteError) Unwrap() []error {
 //
 //	check   legal holds on the partition and its parent for the tenant (a hold blocks;
 //	        the archive is reported with the hold ids and left as it is)
-//	record  an audit record in lsos_retention.deletions (kind archive-purge) naming the
+//	record  an audit record in the policy's retention schema, deletions (lsos_retention
+//	        by default; kind archive-purge) naming the
 //	        old object, its checksum and the new key
 //	rewrite stream the object into a new key without the tenant's rows (the source's
 //	        checksum must match the catalog first), verify it (rows = old − tenant rows,
@@ -182,18 +186,19 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	bk := For(opts.Policy)
 	if opts.Holds == nil {
-		opts.Holds = retentionHolds
+		opts.Holds = bk.holds()
 	}
 	switch opts.crashAfter {
 	case "", purgeCrashAfterRewrite, purgeCrashAfterSwitch:
 	default:
 		return nil, fmt.Errorf("archive: purge: crash point %q is not a purge crash point (rewrite, switch)", opts.crashAfter)
 	}
-	if err := Install(ctx, db); err != nil {
+	if err := bk.Install(ctx, db); err != nil {
 		return nil, err
 	}
-	if err := retention.Install(ctx, db); err != nil {
+	if err := bk.retention().Install(ctx, db); err != nil {
 		return nil, err
 	}
 	if opts.Actor == "" {
@@ -203,7 +208,7 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	}
 	if !opts.AllowUnpurged {
 		var state *string
-		err := db.QueryRow(ctx, `SELECT state FROM `+retention.Schema+`.offboarding WHERE tenant_id = $1`, tenant).Scan(&state)
+		err := db.QueryRow(ctx, `SELECT state FROM `+bk.retentionTable("offboarding")+` WHERE tenant_id = $1`, tenant).Scan(&state)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("archive: purge: read offboarding state: %w", err)
 		}
@@ -216,14 +221,14 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 		}
 	}
 	op := PurgeOperation(tenant)
-	entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives
+	entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+bk.table("archives")+`
 		WHERE $1 = ANY(tenants)
-		   OR id IN (SELECT table_name FROM `+retention.Schema+`.deletions WHERE operation = $2 AND kind = 'archive-purge' AND finished_at IS NULL)
+		   OR id IN (SELECT table_name FROM `+bk.retentionTable("deletions")+` WHERE operation = $2 AND kind = 'archive-purge' AND finished_at IS NULL)
 		ORDER BY parent, range_from, partition`, tenant, op)
 	if err != nil {
 		return nil, err
 	}
-	p := &purger{db: db, store: store, tenant: tenant, op: op, opts: opts}
+	p := &purger{db: db, store: store, bk: bk, tenant: tenant, op: op, opts: opts}
 	res := &PurgeResult{Tenant: tenant, Archives: []PurgedArchive{}}
 	var errs []error
 	for _, e := range entries {
@@ -249,17 +254,24 @@ func PurgeTenant(ctx context.Context, db TxDB, store *blob.Bucket, tenant string
 	return res, errors.Join(errs...)
 }
 
-// RecordPurgeSkipped writes the audit record of a decision not to purge a tenant's rows
-// from the archives (kind archive-purge-skipped, with the reason), for the offboarding
-// flows that skip [PurgeTenant]. A reason is required: the record must say why.
+// RecordPurgeSkipped is For(nil).RecordPurgeSkipped: the default policy's retention
+// schema (lsos_retention).
 func RecordPurgeSkipped(ctx context.Context, db TxDB, tenant, reason, actor string, at time.Time) error {
+	return For(nil).RecordPurgeSkipped(ctx, db, tenant, reason, actor, at)
+}
+
+// RecordPurgeSkipped writes the audit record of a decision not to purge a tenant's rows
+// from the archives (kind archive-purge-skipped, with the reason) to package retention's
+// deletions table under b's policy, for the offboarding flows that skip [PurgeTenant]. A
+// reason is required: the record must say why.
+func (b Bookkeeping) RecordPurgeSkipped(ctx context.Context, db TxDB, tenant, reason, actor string, at time.Time) error {
 	if strings.TrimSpace(tenant) == "" || strings.TrimSpace(reason) == "" || strings.TrimSpace(actor) == "" {
 		return errors.New("archive: record skipped purge: tenant, reason and actor are required (the audit record must say who skipped it and why)")
 	}
-	if err := retention.Install(ctx, db); err != nil {
+	if err := b.retention().Install(ctx, db); err != nil {
 		return err
 	}
-	_, err := db.Exec(ctx, `INSERT INTO `+retention.Schema+`.deletions (operation, table_name, kind, tenant_id, actor, note, started_at, finished_at)
+	_, err := db.Exec(ctx, `INSERT INTO `+b.retentionTable("deletions")+` (operation, table_name, kind, tenant_id, actor, note, started_at, finished_at)
 		VALUES ($1, '*', 'archive-purge-skipped', $2, $3, $4, $5, $5)
 		ON CONFLICT (operation, table_name) DO UPDATE SET note = EXCLUDED.note, actor = EXCLUDED.actor, finished_at = EXCLUDED.finished_at`,
 		PurgeOperation(tenant), tenant, actor, reason, at)
@@ -272,6 +284,7 @@ func RecordPurgeSkipped(ctx context.Context, db TxDB, tenant, reason, actor stri
 type purger struct {
 	db     TxDB
 	store  *blob.Bucket
+	bk     Bookkeeping // the catalog of opts.Policy
 	tenant string
 	op     string
 	opts   PurgeOptions
@@ -297,15 +310,15 @@ func purgedKey(e Entry, tenant string) string {
 func (p *purger) one(ctx context.Context, e Entry) (pa *PurgedArchive, blocked *PurgeBlocked, err error) {
 	err = p.withConn(ctx, func(conn TxDB) error {
 		var got bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`'), hashtext($1))`, e.Partition).Scan(&got); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+lockSpace+`'), hashtext($1))`, e.Partition).Scan(&got); err != nil {
 			return err
 		}
 		if !got {
 			blocked = &PurgeBlocked{ID: e.ID, Partition: e.Partition, Reason: "locked by another worker (archive run or purge)"}
 			return nil
 		}
-		defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`'), hashtext($1))`, e.Partition)
-		cur, err := Get(ctx, conn, e.ID) // as of now, under the lock
+		defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+lockSpace+`'), hashtext($1))`, e.Partition)
+		cur, err := p.bk.Get(ctx, conn, e.ID) // as of now, under the lock
 		if err != nil {
 			return err
 		}
@@ -356,7 +369,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 		// Listed by an unfinished record only, yet the catalog no longer lists the
 		// tenant and still names the source: nothing to remove; close the record.
 		if rec != nil && !rec.finished {
-			_, err := db.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET finished_at = $3, note = 'the archive no longer lists the tenant'
+			_, err := db.Exec(ctx, `UPDATE `+p.bk.retentionTable("deletions")+` SET finished_at = $3, note = 'the archive no longer lists the tenant'
 				WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now())
 			return nil, nil, err
 		}
@@ -372,7 +385,7 @@ func (p *purger) purge(ctx context.Context, db TxDB, e Entry) (*PurgedArchive, *
 			Reason: fmt.Sprintf("legal hold %s covers the tenant's rows; they stay in the archive until it is released", strings.Join(ids, ", "))}, nil
 	}
 	key := purgedKey(e, p.tenant)
-	if _, err := db.Exec(ctx, `INSERT INTO `+retention.Schema+`.deletions (operation, table_name, kind, tenant_id, actor, policy_version, archived_to, source_object, source_sha256, started_at)
+	if _, err := db.Exec(ctx, `INSERT INTO `+p.bk.retentionTable("deletions")+` (operation, table_name, kind, tenant_id, actor, policy_version, archived_to, source_object, source_sha256, started_at)
 		VALUES ($1, $2, 'archive-purge', $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (operation, table_name) DO UPDATE SET archived_to = EXCLUDED.archived_to, source_object = EXCLUDED.source_object,
 			source_sha256 = EXCLUDED.source_sha256, finished_at = NULL`,
@@ -426,7 +439,7 @@ func (p *purger) record(ctx context.Context, db DB, id string) (*purgeRecord, er
 	var r purgeRecord
 	var src, dst *string
 	var fin *time.Time
-	err := db.QueryRow(ctx, `SELECT source_object, archived_to, finished_at FROM `+retention.Schema+`.deletions
+	err := db.QueryRow(ctx, `SELECT source_object, archived_to, finished_at FROM `+p.bk.retentionTable("deletions")+`
 		WHERE operation = $1 AND table_name = $2 AND kind = 'archive-purge'`, p.op, id).Scan(&src, &dst, &fin)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -484,7 +497,7 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 	}
 	tenants := m.tenantIDs()
 	now := p.opts.Now()
-	tag, err := tx.Exec(ctx, `UPDATE `+Schema+`.archives SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
+	tag, err := tx.Exec(ctx, `UPDATE `+p.bk.table("archives")+` SET object = $2, manifest_object = $3, rows = $4, bytes = $5, sha256 = $6,
 		tenants = $7, manifest = $8, updated_at = $9, manifest_json = $12, manifest_sha256 = $13 WHERE id = $1 AND object = $10 AND sha256 = $11`,
 		e.ID, m.Object, manifestKey(m.Object), m.Rows, m.Bytes, m.SHA256, tenants, b, now, e.Object, e.SHA256, string(b), sum)
 	if err != nil {
@@ -517,12 +530,12 @@ func (p *purger) switchCatalog(ctx context.Context, db TxDB, e Entry, m *Manifes
 		}
 	}
 	detail := fmt.Sprintf("removed %d row(s) of a purged tenant; %s replaces %s (sha256 %s)", tenantRows, m.Object, e.Object, m.SHA256)
-	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	if _, err := tx.Exec(ctx, `INSERT INTO `+p.bk.table("events")+` (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.ID, e.Partition, string(StepPurge), detail, p.opts.Actor, now); err != nil {
 		return fmt.Errorf("write event: %w", err)
 	}
 	ms := float64(took.Microseconds()) / 1000
-	if _, err := tx.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET rows_deleted = $3, batches = 1, busy_ms = $4, longest_batch_ms = $4,
+	if _, err := tx.Exec(ctx, `UPDATE `+p.bk.retentionTable("deletions")+` SET rows_deleted = $3, batches = 1, busy_ms = $4, longest_batch_ms = $4,
 		result_sha256 = $5, archived_to = $6 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, tenantRows, ms, m.SHA256, m.Object); err != nil {
 		return fmt.Errorf("update audit record: %w", err)
 	}
@@ -543,7 +556,7 @@ func (p *purger) finish(ctx context.Context, db DB, e Entry, current, old string
 			}
 		}
 	}
-	if _, err := db.Exec(ctx, `UPDATE `+retention.Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now()); err != nil {
+	if _, err := db.Exec(ctx, `UPDATE `+p.bk.retentionTable("deletions")+` SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, p.op, e.ID, p.opts.Now()); err != nil {
 		return fmt.Errorf("finish audit record: %w", err)
 	}
 	p.report(ctx, Event{Partition: e.Partition, ID: e.ID, Step: StepPurge, Detail: "old object deleted: " + old})

@@ -33,6 +33,11 @@ type Target struct {
 	Logger *slog.Logger
 }
 
+// Restore is For(nil).Restore: the catalog of the default policy (lsos_archive).
+func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target Target) (int64, error) {
+	return For(nil).Restore(ctx, db, store, id, target)
+}
+
 // Restore loads the archive id into a new table, checking the manifest against the
 // SHA-256 the catalog recorded for it before using anything from it (a mismatch is a
 // [*ManifestError], [ErrManifestTampered]; an archive recorded before manifests were
@@ -47,8 +52,8 @@ type Target struct {
 // a name derived from it ("<table>_pkey" for "<partition>_pkey"), cut to 63 bytes with a
 // hash when too long and suffixed _2, _3, … when the name is taken in the schema. With
 // Attach, the ATTACH builds or adopts the parent's indexes instead, as for any partition.
-func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target Target) (int64, error) {
-	e, err := Get(ctx, db, id)
+func (b Bookkeeping) Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target Target) (int64, error) {
+	e, err := b.Get(ctx, db, id)
 	if err != nil {
 		return 0, err
 	}
@@ -171,7 +176,7 @@ func Restore(ctx context.Context, db TxDB, store *blob.Bucket, id string, target
 			return 0, fmt.Errorf("archive: attach %s to %s: %w", tn, parent, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
+	if _, err := tx.Exec(ctx, `INSERT INTO `+b.table("events")+` (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, 'restore', $3, current_user, now())`,
 		id, m.Partition, "restored into "+tn.String()); err != nil {
 		return 0, err
 	}
@@ -195,10 +200,15 @@ func (c *copySource) Next() bool             { return c.r.Next() }
 func (c *copySource) Values() ([]any, error) { return c.r.Values() }
 func (c *copySource) Err() error             { return c.r.Err() }
 
+// Open is For(nil).Open: the catalog of the default policy (lsos_archive).
+func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, error) {
+	return For(nil).Open(ctx, db, store, id)
+}
+
 // Open returns a reader over the rows of archive id after checking the object's SHA-256
 // against the catalog: for read-only tools (CSV export for an audit, reports). Close it.
-func Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, error) {
-	e, err := Get(ctx, db, id)
+func (b Bookkeeping) Open(ctx context.Context, db DB, store *blob.Bucket, id string) (*Reader, error) {
+	e, err := b.Get(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}

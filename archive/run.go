@@ -90,7 +90,8 @@ type Options struct {
 	DetachedSchema string
 	// Actor is recorded as who archived (default: the database's current_user).
 	Actor string
-	// Holds decides legal holds before a drop (default: retention.HoldsBlocking).
+	// Holds decides legal holds before a drop (default: package retention's holds in the
+	// run's policy's retention schema, retention.For(policy).HoldsBlockingName).
 	Holds HoldFunc
 	// Export tunes the Parquet writer.
 	Export ExportOptions
@@ -129,9 +130,6 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if o.Holds == nil {
-		o.Holds = retentionHolds
 	}
 	var err error
 	if o.Store, err = o.Store.withDefaults(); err != nil {
@@ -200,11 +198,16 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 	if err != nil {
 		return nil, err
 	}
+	bk := For(policy)
+	defaultHolds := opts.Holds == nil
+	if defaultHolds {
+		opts.Holds = bk.holds()
+	}
 	if _, ok := db.(pgx.Tx); ok {
 		return nil, ErrInTransaction
 	}
 	if !opts.DryRun {
-		if err := Install(ctx, db); err != nil {
+		if err := bk.Install(ctx, db); err != nil {
 			return nil, err
 		}
 	}
@@ -213,7 +216,7 @@ func Run(ctx context.Context, db TxDB, store *blob.Bucket, policy *governance.Po
 			return nil, fmt.Errorf("archive: %w", err)
 		}
 	}
-	r := &runner{db: db, store: store, policy: policy, opts: opts, gated: map[string]error{}, partman: map[string]*PartmanConfig{}}
+	r := &runner{db: db, store: store, policy: policy, bk: bk, defaultHolds: defaultHolds, opts: opts, gated: map[string]error{}, partman: map[string]*PartmanConfig{}}
 	rep := &Report{}
 	var errs []error
 	defer func() { rep.Warnings = r.warnings }()
@@ -266,7 +269,10 @@ type runner struct {
 	db     TxDB
 	store  *blob.Bucket
 	policy *governance.Policy
-	opts   Options
+	bk     Bookkeeping // the catalog of policy
+	// defaultHolds is true when opts.Holds is the default (package retention's holds).
+	defaultHolds bool
+	opts         Options
 	// gated caches the pg_partman check of each parent (nil: may be archived); partman
 	// holds the configuration of the parents pg_partman manages.
 	gated    map[string]error
@@ -303,7 +309,7 @@ func onOneConn[D DB](ctx context.Context, db D, fn func(D) error) error {
 // reports the event to the logger and Progress.
 func (r *runner) advance(ctx context.Context, db DB, m *Manifest, state string, e Event) error {
 	e.At = r.opts.Now()
-	if err := recordState(ctx, db, m, state, e.At, &eventRow{Step: e.Step, Detail: e.Detail, Actor: r.opts.Actor, At: e.At}); err != nil {
+	if err := r.bk.recordState(ctx, db, m, state, e.At, &eventRow{Step: e.Step, Detail: e.Detail, Actor: r.opts.Actor, At: e.At}); err != nil {
 		return err
 	}
 	r.report(ctx, e)
@@ -329,7 +335,7 @@ func (r *runner) event(ctx context.Context, db DB, e Event, record bool) {
 	if record && !r.opts.DryRun {
 		// The event log is the audit record of destructive steps; a failure to write it is
 		// logged, and the step itself is already recorded in the catalog state.
-		if _, err := db.Exec(ctx, `INSERT INTO `+Schema+`.events (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		if _, err := db.Exec(ctx, `INSERT INTO `+r.bk.table("events")+` (archive_id, partition, step, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.ID, e.Partition, string(e.Step), e.Detail, r.opts.Actor, e.At); err != nil {
 			r.opts.Logger.ErrorContext(ctx, "archive: write event", "id", e.ID, "err", err)
 		}
@@ -345,7 +351,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 	err = r.withConn(ctx, func(conn DB) error {
 		if !r.opts.DryRun {
 			var got bool
-			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`'), hashtext($1))`, name.String()).Scan(&got); err != nil {
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+lockSpace+`'), hashtext($1))`, name.String()).Scan(&got); err != nil {
 				return err
 			}
 			if !got {
@@ -353,7 +359,7 @@ func (r *runner) one(ctx context.Context, p Partition) (res PartitionResult, err
 				r.event(ctx, conn, Event{Partition: name.String(), Step: StepSkip, Detail: res.Skipped}, false)
 				return nil
 			}
-			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`'), hashtext($1))`, name.String())
+			defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+lockSpace+`'), hashtext($1))`, name.String())
 		}
 		return r.lifecycle(ctx, conn, name, &res)
 	})
@@ -379,7 +385,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 	var e Entry
 	found := false
 	if oid != 0 {
-		e, err = Get(ctx, db, archiveID(name, oid))
+		e, err = r.bk.Get(ctx, db, archiveID(name, oid))
 		if err == nil {
 			found = true
 		} else if !errors.Is(err, ErrNotFound) && !r.opts.DryRun {
@@ -388,7 +394,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 	} else {
 		// The relation is gone: either a previous run dropped it (its entry may still be
 		// at "detached" if the run crashed right after the drop) or someone else did.
-		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+Schema+`.archives WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
+		entries, err := query(ctx, db, `SELECT `+entryCols+` FROM `+r.bk.table("archives")+` WHERE partition = $1 ORDER BY archived_at DESC LIMIT 1`, name.String())
 		if err != nil && !r.opts.DryRun {
 			return err
 		}
@@ -434,7 +440,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 		if err != nil {
 			return &StepError{Partition: name.String(), Step: StepExport, Err: err}
 		}
-		if err := upsertManifest(ctx, db, m, statePending, r.opts.Now()); err != nil {
+		if err := r.bk.upsertManifest(ctx, db, m, statePending, r.opts.Now()); err != nil {
 			return err
 		}
 		e = Entry{ID: m.ID, Table: m.Table, Partition: m.Partition, Object: m.Object, State: statePending, Manifest: *m}
@@ -496,7 +502,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 			if state == statePending && errors.Is(err, ErrStore) {
 				// Nothing was committed in the store: leave no pending entry (listed
 				// with 0 rows) behind. The re-run starts afresh.
-				if _, derr := db.Exec(context.WithoutCancel(ctx), `DELETE FROM `+Schema+`.archives WHERE id = $1 AND state = $2`, m.ID, statePending); derr != nil {
+				if _, derr := db.Exec(context.WithoutCancel(ctx), `DELETE FROM `+r.bk.table("archives")+` WHERE id = $1 AND state = $2`, m.ID, statePending); derr != nil {
 					r.opts.Logger.ErrorContext(ctx, "archive: remove pending entry", "id", m.ID, "err", derr)
 				}
 				res.ID, res.State = "", ""
@@ -809,12 +815,12 @@ func parseName(s string) (governance.QualifiedName, error) {
 func ddlLock(ctx context.Context, db DB) (unlock func(), err error) {
 	for {
 		var got bool
-		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+Schema+`.ddl'), 0)`).Scan(&got); err != nil {
+		if err := db.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('`+lockSpace+`.ddl'), 0)`).Scan(&got); err != nil {
 			return nil, err
 		}
 		if got {
 			return func() {
-				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+Schema+`.ddl'), 0)`)
+				_, _ = db.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('`+lockSpace+`.ddl'), 0)`)
 			}, nil
 		}
 		select {

@@ -26,6 +26,11 @@ func (e *VerifyError) Error() string {
 // Unwrap returns the cause; errors.Is(err, ErrVerify) is true as well.
 func (e *VerifyError) Unwrap() []error { return []error{ErrVerify, e.Err} }
 
+// Verify is For(nil).Verify: the catalog of the default policy (lsos_archive).
+func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
+	return For(nil).Verify(ctx, db, store, id)
+}
+
 // Verify re-reads archive id from the store: checksum, footer and decoded row counts
 // must match the catalog, and the manifest in the store must match the SHA-256 recorded
 // beside it and in the catalog (else a [*ManifestError], [ErrManifestTampered]). Each
@@ -35,8 +40,8 @@ func (e *VerifyError) Unwrap() []error { return []error{ErrVerify, e.Err} }
 // [*VerifyError] (errors.Is [ErrCorrupt], [ErrVerify]). A store that could not be read
 // (access denied, a missing bucket, a refused connection, no answer) is a [*StoreError]
 // (errors.Is [ErrUnreadable], [ErrStore]): the archive was not checked.
-func Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
-	e, err := Get(ctx, db, id)
+func (b Bookkeeping) Verify(ctx context.Context, db DB, store *blob.Bucket, id string) error {
+	e, err := b.Get(ctx, db, id)
 	if err != nil {
 		return err
 	}

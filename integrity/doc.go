@@ -108,7 +108,16 @@
 //
 // # History
 //
-// [SaveRun] stores a report in [RunsTable] (lsos_integrity.lsos_integrity_runs), created
-// on first use in a schema of the SDK's, which the checks leave out; [Runs] reads them
-// back, newest first, with counts per severity and check, to show trends.
+// [Bookkeeping.SaveRun] stores a report in the table lsos_integrity_runs of the policy's
+// SDK schema "integrity" (p.SDKSchema("integrity"): [RunsTable],
+// lsos_integrity.lsos_integrity_runs, with the default sdk.prefix;
+// ops_integrity.lsos_integrity_runs with sdk.prefix ops_), created on first use, which
+// the checks leave out; [Bookkeeping.Runs] reads them back, newest first, with counts per
+// severity and check, to show trends. The pattern, the same in packages retention and
+// archive: [Run] takes the policy; the functions that take none are methods of
+// [Bookkeeping], made for a policy by [For] (For(p).Install, SaveRun, Runs), and the
+// package-level [Install], [SaveRun] and [Runs] are For(nil)'s, the default policy.
+// Changing sdk.prefix does not move saved runs: the first install under the new prefix
+// refuses while lsos_integrity holds the table (rename it: ALTER SCHEMA lsos_integrity
+// RENAME TO ops_integrity).
 package integrity

@@ -20,6 +20,11 @@ import (
 // (p.SDKSchema("active")), which is ActiveViewsSchema for the default sdk.prefix.
 const ActiveViewsSchema = "lsos_active"
 
+// activeViewsLock names the transaction lock that serialises InstallActiveViews and
+// DropActiveViews. It is a lock name, not an object: the same under every sdk.prefix, so
+// that DropActiveViews, which takes no policy, excludes every InstallActiveViews.
+const activeViewsLock = "lsos_retention.active_views"
+
 // activeViewsPart names the SDK schema of the views: p.SDKSchema(activeViewsPart).
 const activeViewsPart = "active"
 
@@ -118,7 +123,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 	if version < 150000 {
 		return nil, fmt.Errorf("retention: active views need PostgreSQL 15 or later (security_invoker views); the server is %d", version)
 	}
-	if err := Install(ctx, db); err != nil {
+	if err := For(p).Install(ctx, db); err != nil {
 		return nil, err
 	}
 	cat, err := Catalog(ctx, db, p)
@@ -169,7 +174,7 @@ func InstallActiveViews(ctx context.Context, db TxDB, p *governance.Policy, opts
 		return nil, fmt.Errorf("retention: active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+activeViewsLock+`'))`); err != nil {
 		return nil, fmt.Errorf("retention: active views: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlident.Quote(opts.Schema)); err != nil {
@@ -255,7 +260,7 @@ func DropActiveViews(ctx context.Context, db TxDB, opts ActiveViewOptions) ([]st
 		return nil, fmt.Errorf("retention: drop active views: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+Schema+`.active_views'))`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('`+activeViewsLock+`'))`); err != nil {
 		return nil, fmt.Errorf("retention: drop active views: lock: %w", err)
 	}
 	schemas := []string{opts.Schema}

@@ -25,22 +25,45 @@
 // The package example runs this against the test kit's PostgreSQL; package archive
 // takes the eligible partitions to object storage.
 //
+// # The package's schema follows the policy
+//
+// The package keeps its tables (legal holds, offboarding state, deletion audit records)
+// in one of the SDK's own schemas, named by the policy's sdk.prefix: p.SDKSchema("retention")
+// ([governance.Policy.SDKSchema]), which is [Schema], lsos_retention, with the default
+// prefix and ops_retention with sdk.prefix ops_. The pattern, the same in packages
+// archive and integrity:
+//
+//   - Functions that take a policy use its schema: [NewOffboarder], [Sweep],
+//     [Eligibility], [SoftDeletedTenants], [InstallActiveViews].
+//   - The ones that take none are methods of [Bookkeeping], made for a policy by [For]:
+//     For(p).Install, AddHold, ListHolds, ReleaseHold, HoldsBlocking, HoldsBlockingName,
+//     AuditRecords.
+//   - The package-level functions of the same names are For(nil)'s: the default policy,
+//     lsos_retention, exactly as before the schema followed the policy.
+//
+// Pass the policy the service loaded everywhere, or a legal hold placed under one prefix
+// is not seen under the other. Changing sdk.prefix does not move an existing install:
+// the first install under the new prefix refuses while lsos_retention holds the tables
+// (rename it: ALTER SCHEMA lsos_retention RENAME TO ops_retention).
+//
 // # Installing
 //
-// [Install] creates and upgrades the schema lsos_retention (legal holds, offboarding
-// state, deletion audit records) with the module's migrate engine: [Migrations] is a
-// native migration directory (<version>_<name>.up.sql and .down.sql, atlas.sum) whose
-// revisions are recorded in lsos_retention.revisions, applied under the migrator's
-// advisory lock, so many replicas may call it at once; when nothing is pending it costs
-// two light queries. An install by an earlier SDK (lsos_retention.schema_migrations) is
-// carried over: its versions are baselined and its rows kept. Install needs a pool or a
-// connection; through a transaction it only checks the schema is up to date.
+// [Bookkeeping.Install] creates and upgrades the policy's schema with the module's
+// migrate engine: [Migrations] is a native migration directory (<version>_<name>.up.sql
+// and .down.sql, atlas.sum) whose revisions are recorded in the schema's revisions
+// table, applied under the migrator's advisory lock, so many replicas may call it at
+// once; when nothing is pending it costs two light queries. The shipped files name
+// lsos_retention; under another prefix the installer runs them with the policy's schema
+// (quoted) in its place and records the shipped files' checksums. An install by an
+// earlier SDK (lsos_retention.schema_migrations) is carried over: its versions are
+// baselined and its rows kept. Install needs a pool or a connection; through a
+// transaction it only checks the schema is up to date.
 //
 // # Catalog and categories
 //
-// [Catalog] reads the user tables from pg_catalog (the SDK's own schemas are left out:
-// the policy's, [governance.Policy.IsSDKSchema], and lsos_retention and the other
-// schemas the SDK creates under its default prefix): partitions with their range
+// [Catalog] reads the user tables from pg_catalog (the SDK's own schemas, the policy's
+// sdk.prefix and sdk.schemas, [governance.Policy.IsSDKSchema], are left out):
+// partitions with their range
 // bounds, primary and foreign keys, the tenant column, a time column and a retention
 // category. The category comes from the policy's retention rules; failing that, an
 // audit-class table (policy classes.tables or a "lsos:class=audit" table comment) or an
@@ -70,7 +93,7 @@
 //
 // # Legal holds
 //
-// Holds live in lsos_retention ([Install]). [AddHold], [ListHolds] and
+// Holds live in the policy's retention schema ([Bookkeeping.Install]). [AddHold], [ListHolds] and
 // [ReleaseHold] manage holds scoped by tenant, by table or both, with a reason, who placed
 // it and a from/until window; holds are released, never deleted. [HoldsBlocking] is the
 // question the archive package and this package ask before dropping or deleting data: a
@@ -85,7 +108,8 @@
 //
 // # Staged offboarding
 //
-// An [Offboarder] runs policy §8 with its state in lsos_retention.offboarding:
+// An [Offboarder] runs policy §8 with its state in the offboarding table of its policy's
+// retention schema (lsos_retention.offboarding by default):
 //
 //	active → SoftDelete → export window (policy offboarding.export_window)
 //	       → hard-delete eligible → HardDelete (hard-deleting) → purged
@@ -101,7 +125,7 @@
 // a [CycleError]), leaf partition by leaf partition, in batches of
 // offboarding.batch_size rows selected by ctid. Each batch is one short transaction
 // under lock_timeout, and every statement filters on the tenant column. The batch's
-// progress is committed with it in lsos_retention.deletions, which becomes the
+// progress is committed with it in the deletions table of that schema, which becomes the
 // per-table audit record (rows deleted, batches, summed and longest batch time, who,
 // when). A crash or a cancelled context leaves the tenant hard-deleting; calling
 // HardDelete again resumes, and calling it on a purged tenant returns the record.
@@ -111,7 +135,7 @@
 // documented flow ends with archive.PurgeTenant (this package cannot import archive),
 // which rewrites each archive without the tenant's rows, verifies it, switches the
 // catalog and deletes the old object, with an audit record per archive in
-// lsos_retention.deletions (kind archive-purge, operation "archive-purge:<tenant>",
+// the same deletions table (kind archive-purge, operation "archive-purge:<tenant>",
 // migration 20261120000200_archive_purge). Skipping it is a decision that is recorded with its reason
 // (archive.RecordPurgeSkipped, kind archive-purge-skipped). govctl's
 // "tenant offboard --stage hard-delete" refuses, before deleting anything, while
@@ -129,10 +153,12 @@
 // it before the export window and the legal requirements allow. What marks it: its
 // tenants row's deleted_at (SoftDelete sets it in the same transaction that opens the
 // offboarding record, and an application that sets deleted_at itself is covered); a
-// tenants table without deleted_at falls back to lsos_retention.offboarding (any state).
+// tenants table without deleted_at falls back to the policy's offboarding table
+// (lsos_retention.offboarding by default; any state).
 // [SoftDeletedTenants] returns the ids. Decisions, query by query:
 //
-//   - Applications: [InstallActiveViews] creates, in schema lsos_active, one view per
+//   - Applications: [InstallActiveViews] creates, in the policy's schema "active"
+//     (lsos_active by default), one view per
 //     tenant-owned table (and one of the tenants table) without the soft-deleted
 //     tenants' rows. The views are security_invoker (a role reads through them only what
 //     it may read from the tables, so they widen no privilege) and security_barrier (a

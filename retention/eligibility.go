@@ -229,7 +229,7 @@ func partitionEligibility(ctx context.Context, db DB, p *governance.Policy, cat 
 			block(reason, nil)
 			continue
 		}
-		holds, err := HoldsBlockingName(ctx, db, part.Name, tenants, now)
+		holds, err := For(p).HoldsBlockingName(ctx, db, part.Name, tenants, now)
 		if err != nil {
 			return err
 		}
@@ -430,7 +430,7 @@ func rowEligibility(ctx context.Context, db DB, p *governance.Policy, cat *Table
 	}
 	tenants := sortedTenants(counts)
 	// Legal holds: a table-wide hold blocks every row; a tenant hold that tenant's rows.
-	holds, err := HoldsBlockingName(ctx, db, t.Name, tenants, now)
+	holds, err := For(p).HoldsBlockingName(ctx, db, t.Name, tenants, now)
 	if err != nil {
 		return err
 	}

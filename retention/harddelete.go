@@ -109,7 +109,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 	}
 	switch st.Stage {
 	case StagePurged:
-		return readResult(ctx, o.db, op)
+		return o.bk().readResult(ctx, o.db, op)
 	case StageActive:
 		return nil, fmt.Errorf("%w: tenant %s is active; soft-delete it first", ErrWrongStage, tenant)
 	case StageExportWindow:
@@ -142,7 +142,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 	if err := o.checkFloors(ctx, cat, plan, tenant, now); err != nil {
 		return nil, err
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET state = 'hard-deleting', hard_delete_at = coalesce(hard_delete_at, $2), updated_at = $2
+	if _, err := o.db.Exec(ctx, `UPDATE `+o.bk().table("offboarding")+` SET state = 'hard-deleting', hard_delete_at = coalesce(hard_delete_at, $2), updated_at = $2
 		WHERE tenant_id = $1 AND state <> 'purged'`, tenant, now); err != nil {
 		return nil, fmt.Errorf("retention: mark tenant %s hard-deleting: %w", tenant, err)
 	}
@@ -155,7 +155,7 @@ func (o *Offboarder) HardDelete(ctx context.Context, tenant string) (*DeleteResu
 		}
 		res.add(tr)
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET state = 'purged', purged_at = $2, updated_at = $2 WHERE tenant_id = $1`,
+	if _, err := o.db.Exec(ctx, `UPDATE `+o.bk().table("offboarding")+` SET state = 'purged', purged_at = $2, updated_at = $2 WHERE tenant_id = $1`,
 		tenant, o.cfg.Now()); err != nil {
 		return nil, fmt.Errorf("retention: mark tenant %s purged: %w", tenant, err)
 	}
@@ -170,10 +170,10 @@ func (o *Offboarder) checkHolds(ctx context.Context, plan *DeletePlan, tenant st
 		var holds []Hold
 		var err error
 		if s.table != nil {
-			holds, err = HoldsBlockingName(ctx, o.db, s.table.Name, []string{tenant}, now)
+			holds, err = o.bk().HoldsBlockingName(ctx, o.db, s.table.Name, []string{tenant}, now)
 		} else {
 			// A plan without its catalog table: the text must parse, or the delete stops.
-			holds, err = HoldsBlocking(ctx, o.db, s.Table, []string{tenant}, now)
+			holds, err = o.bk().HoldsBlocking(ctx, o.db, s.Table, []string{tenant}, now)
 		}
 		if err != nil {
 			return err
@@ -232,12 +232,12 @@ func nextFloorInstant(newest time.Time, months int, loc *time.Location) time.Tim
 // deleteTable deletes the tenant's rows of one table leaf by leaf in ctid batches.
 func (o *Offboarder) deleteTable(ctx context.Context, op string, s DeleteStep, tenant, tenantType string) (TableResult, error) {
 	now := o.cfg.Now()
-	if _, err := o.db.Exec(ctx, `INSERT INTO `+Schema+`.deletions (operation, table_name, kind, tenant_id, actor, policy_version, started_at)
+	if _, err := o.db.Exec(ctx, `INSERT INTO `+o.bk().table("deletions")+` (operation, table_name, kind, tenant_id, actor, policy_version, started_at)
 		VALUES ($1, $2, 'hard-delete', $3, $4, $5, $6) ON CONFLICT (operation, table_name) DO NOTHING`,
 		op, s.Table, tenant, o.cfg.Actor, o.p.Version, now); err != nil {
 		return TableResult{}, fmt.Errorf("retention: start audit record for %s: %w", s.Table, err)
 	}
-	tr, err := readTableResult(ctx, o.db, op, s.Table)
+	tr, err := o.bk().readTableResult(ctx, o.db, op, s.Table)
 	if err != nil || tr.FinishedAt != nil {
 		return tr, err
 	}
@@ -267,23 +267,23 @@ func (o *Offboarder) deleteTable(ctx context.Context, op string, s DeleteStep, t
 		}
 	}
 	fin := o.cfg.Now()
-	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, s.Table, fin); err != nil {
+	if _, err := o.db.Exec(ctx, `UPDATE `+o.bk().table("deletions")+` SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, s.Table, fin); err != nil {
 		return tr, fmt.Errorf("retention: finish audit record for %s: %w", s.Table, err)
 	}
 	o.log.Info("table deleted", "table", s.Table, "tenant", tenant, "rows", tr.Rows, "batches", tr.Batches, "longest_batch", tr.LongestBatch)
-	return readTableResult(ctx, o.db, op, s.Table)
+	return o.bk().readTableResult(ctx, o.db, op, s.Table)
 }
 
 // batch runs one DELETE and its progress update in one transaction and returns the rows
 // deleted and how long the transaction (and so its locks) lasted.
 func (o *Offboarder) batch(ctx context.Context, op, table, q string, args ...any) (int64, time.Duration, error) {
-	return runBatch(ctx, o.db, o.cfg.LockTimeout, op, table, func(tx pgx.Tx) (int64, error) {
+	return o.bk().runBatch(ctx, o.db, o.cfg.LockTimeout, op, table, func(tx pgx.Tx) (int64, error) {
 		tag, err := tx.Exec(ctx, q, append(args, o.cfg.BatchSize)...)
 		return tag.RowsAffected(), err
 	})
 }
 
-func runBatch(ctx context.Context, db TxDB, lockTimeout time.Duration, op, table string, del func(pgx.Tx) (int64, error)) (int64, time.Duration, error) {
+func (b Bookkeeping) runBatch(ctx context.Context, db TxDB, lockTimeout time.Duration, op, table string, del func(pgx.Tx) (int64, error)) (int64, time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, fmt.Errorf("%w: %w (run again to resume)", ErrInterrupted, err)
 	}
@@ -306,7 +306,7 @@ func runBatch(ctx context.Context, db TxDB, lockTimeout time.Duration, op, table
 		return 0, 0, nil
 	}
 	d := time.Since(start)
-	if _, err := tx.Exec(ctx, `UPDATE `+Schema+`.deletions SET rows_deleted = rows_deleted + $3, batches = batches + 1,
+	if _, err := tx.Exec(ctx, `UPDATE `+b.table("deletions")+` SET rows_deleted = rows_deleted + $3, batches = batches + 1,
 		busy_ms = busy_ms + $4, longest_batch_ms = greatest(longest_batch_ms, $4) WHERE operation = $1 AND table_name = $2`,
 		op, table, n, float64(d.Microseconds())/1000); err != nil {
 		return 0, 0, fmt.Errorf("retention: record batch of %s: %w", table, err)
@@ -317,14 +317,19 @@ func runBatch(ctx context.Context, db TxDB, lockTimeout time.Duration, op, table
 	return n, time.Since(start), nil
 }
 
+// AuditRecords is For(nil).AuditRecords: the default policy's schema (lsos_retention).
+func AuditRecords(ctx context.Context, db DB, op string) ([]TableResult, error) {
+	return For(nil).AuditRecords(ctx, db, op)
+}
+
 // AuditRecords returns the deletion audit records of an operation ("offboard:<tenant>"
 // or a sweep's operation id), or of every operation when op is empty.
-func AuditRecords(ctx context.Context, db DB, op string) ([]TableResult, error) {
-	if err := requireInstalled(ctx, db); err != nil {
+func (b Bookkeeping) AuditRecords(ctx context.Context, db DB, op string) ([]TableResult, error) {
+	if err := b.requireInstalled(ctx, db); err != nil {
 		return nil, err
 	}
 	rows, err := db.Query(ctx, `SELECT table_name, rows_deleted, batches, busy_ms, longest_batch_ms, actor, started_at, finished_at, coalesce(archived_to, '')
-		FROM `+Schema+`.deletions WHERE $1 = '' OR operation = $1 ORDER BY started_at, operation, table_name`, op)
+		FROM `+b.table("deletions")+` WHERE $1 = '' OR operation = $1 ORDER BY started_at, operation, table_name`, op)
 	if err != nil {
 		return nil, fmt.Errorf("retention: read audit records: %w", err)
 	}
@@ -343,11 +348,11 @@ func AuditRecords(ctx context.Context, db DB, op string) ([]TableResult, error) 
 	return out, rows.Err()
 }
 
-func readTableResult(ctx context.Context, db DB, op, table string) (TableResult, error) {
+func (b Bookkeeping) readTableResult(ctx context.Context, db DB, op, table string) (TableResult, error) {
 	var tr TableResult
 	var busy, longest float64
 	err := db.QueryRow(ctx, `SELECT table_name, rows_deleted, batches, busy_ms, longest_batch_ms, actor, started_at, finished_at, coalesce(archived_to, '')
-		FROM `+Schema+`.deletions WHERE operation = $1 AND table_name = $2`, op, table).
+		FROM `+b.table("deletions")+` WHERE operation = $1 AND table_name = $2`, op, table).
 		Scan(&tr.Table, &tr.Rows, &tr.Batches, &busy, &longest, &tr.Actor, &tr.StartedAt, &tr.FinishedAt, &tr.ArchivedTo)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return tr, fmt.Errorf("retention: no audit record for %s in %s", table, op)
@@ -357,8 +362,8 @@ func readTableResult(ctx context.Context, db DB, op, table string) (TableResult,
 	return tr, err
 }
 
-func readResult(ctx context.Context, db DB, op string) (*DeleteResult, error) {
-	trs, err := AuditRecords(ctx, db, op)
+func (b Bookkeeping) readResult(ctx context.Context, db DB, op string) (*DeleteResult, error) {
+	trs, err := b.AuditRecords(ctx, db, op)
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,10 @@ import (
 var (
 	// ErrHeld is wrapped by [HeldError]: a legal hold forbids the action.
 	ErrHeld = errors.New("retention: blocked by a legal hold")
-	// ErrNotInstalled means the lsos_retention schema is missing: call [Install].
-	ErrNotInstalled = errors.New("retention: the " + Schema + " schema is not installed; call retention.Install (or govctl retention install) first")
+	// ErrNotInstalled means the package's schema (the policy's SDK schema "retention",
+	// lsos_retention by default) is missing: call [Bookkeeping.Install]. The error
+	// returned wraps it and names the schema.
+	ErrNotInstalled = errors.New("retention: the SDK's retention schema is not installed; call retention.Install (or govctl retention install) first")
 	// ErrHoldNotFound is returned by ReleaseHold for an unknown or already released hold.
 	ErrHoldNotFound = errors.New("retention: no active legal hold with that id")
 )
@@ -124,8 +126,13 @@ func HoldIDs(holds []Hold) []int64 {
 	return out
 }
 
-// AddHold places a legal hold and returns it with its id.
+// AddHold is For(nil).AddHold: the default policy's schema (lsos_retention).
 func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
+	return For(nil).AddHold(ctx, db, s)
+}
+
+// AddHold places a legal hold and returns it with its id.
+func (b Bookkeeping) AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
 	hasName := s.Name != (governance.QualifiedName{})
 	if s.TenantID == "" && s.Table == "" && !hasName {
 		return Hold{}, fmt.Errorf("retention: add hold: give a tenant, a table or both (a hold must say what it covers)")
@@ -162,10 +169,10 @@ func AddHold(ctx context.Context, db DB, s HoldSpec) (Hold, error) {
 	if !s.Until.IsZero() && !s.Until.After(s.From) {
 		return Hold{}, fmt.Errorf("retention: add hold: until (%s) must be after from (%s)", s.Until.Format(time.RFC3339), s.From.Format(time.RFC3339))
 	}
-	if err := requireInstalled(ctx, db); err != nil {
+	if err := b.requireInstalled(ctx, db); err != nil {
 		return Hold{}, err
 	}
-	rows, err := db.Query(ctx, `INSERT INTO `+Schema+`.legal_holds (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
+	rows, err := db.Query(ctx, `INSERT INTO `+b.table("legal_holds")+` (tenant_id, table_schema, table_name, reason, created_by, active_from, active_until)
 		VALUES (nullif($1, ''), $2, $3, $4, $5, $6, $7) RETURNING `+holdCols, s.TenantID, schema, table, s.Reason, s.By, s.From, nullTime(s.Until))
 	if err != nil {
 		return Hold{}, fmt.Errorf("retention: add hold: %w", err)
@@ -183,12 +190,17 @@ type ListOptions struct {
 	TenantID string
 }
 
-// ListHolds lists holds by id.
+// ListHolds is For(nil).ListHolds: the default policy's schema (lsos_retention).
 func ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
-	if err := requireInstalled(ctx, db); err != nil {
+	return For(nil).ListHolds(ctx, db, o)
+}
+
+// ListHolds lists holds by id.
+func (b Bookkeeping) ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
+	if err := b.requireInstalled(ctx, db); err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM `+Schema+`.legal_holds
+	rows, err := db.Query(ctx, `SELECT `+holdCols+` FROM `+b.table("legal_holds")+`
 		WHERE ($1::timestamptz IS NULL OR (active_from <= $1 AND (active_until IS NULL OR active_until > $1) AND (released_at IS NULL OR released_at > $1)))
 		  AND ($2 = '' OR tenant_id = $2)
 		ORDER BY id`, nullTime(o.ActiveAt), o.TenantID)
@@ -198,15 +210,20 @@ func ListHolds(ctx context.Context, db DB, o ListOptions) ([]Hold, error) {
 	return scanHolds(rows)
 }
 
-// ReleaseHold ends hold id at at, recording who released it. Holds are never deleted.
+// ReleaseHold is For(nil).ReleaseHold: the default policy's schema (lsos_retention).
 func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) error {
+	return For(nil).ReleaseHold(ctx, db, id, by, at)
+}
+
+// ReleaseHold ends hold id at at, recording who released it. Holds are never deleted.
+func (b Bookkeeping) ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) error {
 	if strings.TrimSpace(by) == "" {
 		return fmt.Errorf("retention: release hold %d: say who releases it (by)", id)
 	}
-	if err := requireInstalled(ctx, db); err != nil {
+	if err := b.requireInstalled(ctx, db); err != nil {
 		return err
 	}
-	tag, err := db.Exec(ctx, `UPDATE `+Schema+`.legal_holds SET released_at = $2, released_by = $3
+	tag, err := db.Exec(ctx, `UPDATE `+b.table("legal_holds")+` SET released_at = $2, released_by = $3
 		WHERE id = $1 AND released_at IS NULL`, id, at, by)
 	if err != nil {
 		return fmt.Errorf("retention: release hold %d: %w", id, err)
@@ -221,22 +238,33 @@ func ReleaseHold(ctx context.Context, db DB, id int64, by string, at time.Time) 
 // the tenants whose data the action touches. table is SQL text, "table" or
 // "schema.table" (public by default): unquoted parts fold to lower case, so a name that
 // needs quotes must be quoted (`public."Snap_2024_02"`, governance.QualifiedName.Quoted). A name
-// that does not parse is an error, never "no hold". See [HoldsBlockingName].
-func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
+// that does not parse is an error, never "no hold". See [Bookkeeping.HoldsBlockingName].
+func (b Bookkeeping) HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
 	n, err := sqlident.Parse(table, "public")
 	if err != nil {
 		return nil, fmt.Errorf("retention: holds for %q (quote a name that has capitals, quotes, dots or spaces): %w", table, err)
 	}
-	return HoldsBlockingName(ctx, db, n, tenantIDs, at)
+	return b.HoldsBlockingName(ctx, db, n, tenantIDs, at)
 }
 
-// HoldsBlockingName is [HoldsBlocking] for an exact name (as read from the catalog): a
+// HoldsBlocking is For(nil).HoldsBlocking: the default policy's schema (lsos_retention).
+func HoldsBlocking(ctx context.Context, db DB, table string, tenantIDs []string, at time.Time) ([]Hold, error) {
+	return For(nil).HoldsBlocking(ctx, db, table, tenantIDs, at)
+}
+
+// HoldsBlockingName is For(nil).HoldsBlockingName: the default policy's schema
+// (lsos_retention).
+func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, tenantIDs []string, at time.Time) ([]Hold, error) {
+	return For(nil).HoldsBlockingName(ctx, db, n, tenantIDs, at)
+}
+
+// HoldsBlockingName is [Bookkeeping.HoldsBlocking] for an exact name (as read from the catalog): a
 // partition is covered by holds on it and on its ancestors, matched by exact,
 // case-sensitive schema and name (compared separately, so the table "a.b" of public and
 // the table b of schema a are different tables). A hold without a tenant covers every tenant; a hold without a
 // table covers every table. When the schema is not installed there can be no holds and
 // the result is empty.
-func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, tenantIDs []string, at time.Time) ([]Hold, error) {
+func (b Bookkeeping) HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, tenantIDs []string, at time.Time) ([]Hold, error) {
 	if n.Schema == "" {
 		n.Schema = "public"
 	}
@@ -246,7 +274,7 @@ func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, t
 	if err := sqlident.Check(n.Name); err != nil {
 		return nil, fmt.Errorf("retention: holds for %s: %w", n, err)
 	}
-	ok, err := installed(ctx, db)
+	ok, err := b.installed(ctx, db)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -260,7 +288,7 @@ func HoldsBlockingName(ctx context.Context, db DB, n governance.QualifiedName, t
 			JOIN pg_class c ON c.oid = a.relid JOIN pg_namespace n ON n.oid = c.relnamespace
 			UNION SELECT $2::text, $3::text
 		)
-		SELECT `+holdCols+` FROM `+Schema+`.legal_holds
+		SELECT `+holdCols+` FROM `+b.table("legal_holds")+`
 		WHERE active_from <= $4 AND (active_until IS NULL OR active_until > $4) AND (released_at IS NULL OR released_at > $4)
 		  AND (table_name IS NULL
 		       OR (table_schema, table_name) IN (SELECT sch, rel FROM names)
@@ -301,13 +329,13 @@ func scanHolds(rows pgx.Rows) ([]Hold, error) {
 	return out, rows.Err()
 }
 
-func requireInstalled(ctx context.Context, db DB) error {
-	ok, err := installed(ctx, db)
+func (b Bookkeeping) requireInstalled(ctx context.Context, db DB) error {
+	ok, err := b.installed(ctx, db)
 	if err != nil {
 		return fmt.Errorf("retention: %w", err)
 	}
 	if !ok {
-		return ErrNotInstalled
+		return fmt.Errorf("%w (schema %s)", ErrNotInstalled, b.Schema())
 	}
 	return nil
 }

@@ -10,18 +10,24 @@ import (
 
 	"github.com/lsos/lsosgov/internal/dbx"
 	"github.com/lsos/lsosgov/internal/sdkinstall"
+	"github.com/lsos/lsosgov/internal/sqlident"
 )
 
 //go:embed migrations/*.sql migrations/atlas.sum
 var migrationFS embed.FS
 
 // Schema is the schema that holds the package's tables (legal holds, offboarding state,
-// deletion audit records) and the revisions of its migration directory. Every statement
-// of the package names it through this constant.
+// deletion audit records) and the revisions of its migration directory with the default
+// sdk.prefix. The schema in use is the policy's: [Bookkeeping.Schema],
+// p.SDKSchema("retention"), which is Schema unless the policy sets another sdk.prefix.
+// The shipped migration files ([Migrations]) name Schema; the installer renders them for
+// another schema.
 const Schema = "lsos_retention"
 
 // Migrations returns the package's migration directory in the migrate package's native
-// format (<version>_<name>.up.sql and .down.sql, atlas.sum), as [Install] applies it.
+// format (<version>_<name>.up.sql and .down.sql, atlas.sum), as [Install] applies it
+// with the default sdk.prefix (the files name [Schema]; under another prefix
+// [Bookkeeping.Install] runs them with that schema in its place).
 func Migrations() fs.FS {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
@@ -32,17 +38,27 @@ func Migrations() fs.FS {
 
 var installer = sdkinstall.New("retention", Schema, Migrations(), legacyInstall)
 
+// Install is For(nil).Install: it installs the schema lsos_retention of the default
+// policy. See [Bookkeeping.Install].
+func Install(ctx context.Context, db TxDB) error { return For(nil).Install(ctx, db) }
+
 // Install applies the package's migrations that db lacks with the migrate engine, under
-// its advisory lock, recording them in lsos_retention.revisions. It is idempotent and
-// safe to call from many replicas at once; when nothing is pending it costs two light queries.
-// An install made by an earlier SDK (lsos_retention.schema_migrations) is carried over:
-// its versions are baselined, its data kept.
+// its advisory lock, in the policy's schema (b.Schema(): lsos_retention by default),
+// recording them in its revisions table. It is idempotent and safe to call from many
+// replicas at once; when nothing is pending it costs two light queries. An install made
+// by an earlier SDK (schema_migrations in the same schema) is carried over: its versions
+// are baselined, its data kept.
+//
+// Under a policy whose sdk.prefix is not the default, the first install refuses while
+// lsos_retention already holds the tables (made under the default prefix): the legal
+// holds and offboarding state recorded there would be left behind, unseen. Rename the
+// schema (ALTER SCHEMA lsos_retention RENAME TO ops_retention) or keep the prefix.
 //
 // Installing needs a *pgxpool.Pool, *pgxpool.Conn or *pgx.Conn (the migrator holds a
 // session lock); through a transaction, Install only checks that the schema is up to
 // date.
-func Install(ctx context.Context, db TxDB) error {
-	if err := installer.Install(ctx, db); err != nil {
+func (b Bookkeeping) Install(ctx context.Context, db TxDB) error {
+	if err := installer.Install(ctx, db, b.Schema()); err != nil {
 		return fmt.Errorf("retention: install: %w", err)
 	}
 	return nil
@@ -57,15 +73,16 @@ var legacyVersions = map[string]string{
 	"0003": "20261120000200", // archive_purge
 }
 
-// legacyInstall reads lsos_retention.schema_migrations, written by the installer of
-// earlier SDKs, and returns the version to baseline at, with a note that keeps each
-// file's time of application.
-func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err error) {
+// legacyInstall reads schema.schema_migrations (lsos_retention.schema_migrations),
+// written by the installer of earlier SDKs, and returns the version to baseline at, with
+// a note that keeps each file's time of application.
+func legacyInstall(ctx context.Context, db dbx.DB, schema string) (version, note string, err error) {
+	table := sqlident.Name{Schema: schema, Name: "schema_migrations"}
 	var exists bool
-	if err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+	if err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table.Quoted()).Scan(&exists); err != nil || !exists {
 		return "", "", err
 	}
-	rows, err := db.Query(ctx, `SELECT version, applied_at FROM `+Schema+`.schema_migrations ORDER BY version`)
+	rows, err := db.Query(ctx, `SELECT version, applied_at FROM `+table.Quoted()+` ORDER BY version`)
 	if err != nil {
 		return "", "", err
 	}
@@ -79,7 +96,7 @@ func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err er
 		}
 		nv, ok := legacyVersions[v]
 		if !ok {
-			return "", "", fmt.Errorf(Schema+".schema_migrations has version %q, which this SDK does not know; upgrade the SDK", v)
+			return "", "", fmt.Errorf("%s has version %q, which this SDK does not know; upgrade the SDK", table, v)
 		}
 		if nv > version {
 			version = nv
@@ -92,12 +109,12 @@ func legacyInstall(ctx context.Context, db dbx.DB) (version, note string, err er
 	if version == "" {
 		return "", "", nil
 	}
-	return version, "carried over from " + Schema + ".schema_migrations (" + strings.Join(applied, ", ") + ")", nil
+	return version, "carried over from " + table.String() + " (" + strings.Join(applied, ", ") + ")", nil
 }
 
-// installed reports whether Install has run on db.
-func installed(ctx context.Context, db DB) (bool, error) {
+// installed reports whether Install has run on db for b's schema.
+func (b Bookkeeping) installed(ctx context.Context, db DB) (bool, error) {
 	var ok bool
-	err := db.QueryRow(ctx, `SELECT to_regclass('`+Schema+`.legal_holds') IS NOT NULL`).Scan(&ok)
+	err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, b.table("legal_holds")).Scan(&ok)
 	return ok, err
 }

@@ -96,7 +96,9 @@ type Offboarder struct {
 	log *slog.Logger
 }
 
-// NewOffboarder validates cfg and returns an Offboarder. Call [Install] first.
+// NewOffboarder validates cfg and returns an Offboarder. Call For(p).Install
+// ([Bookkeeping.Install]) first: the offboarding state and audit records live in p's
+// SDK schema "retention" (lsos_retention with the default sdk.prefix).
 func NewOffboarder(db TxDB, p *governance.Policy, cfg OffboardConfig) (*Offboarder, error) {
 	if p == nil {
 		return nil, fmt.Errorf("retention: offboarder: nil policy")
@@ -126,6 +128,9 @@ func NewOffboarder(db TxDB, p *governance.Policy, cfg OffboardConfig) (*Offboard
 	return &Offboarder{db: db, p: p, cfg: cfg, log: log}, nil
 }
 
+// bk is the bookkeeping of the offboarder's policy.
+func (o *Offboarder) bk() Bookkeeping { return For(o.p) }
+
 // Status is a tenant's offboarding state.
 type Status struct {
 	TenantID        string     `json:"tenant_id"`
@@ -144,14 +149,14 @@ func (o *Offboarder) Status(ctx context.Context, tenant string) (Status, error) 
 }
 
 func (o *Offboarder) status(ctx context.Context, db DB, tenant string) (Status, error) {
-	if err := requireInstalled(ctx, db); err != nil {
+	if err := o.bk().requireInstalled(ctx, db); err != nil {
 		return Status{}, err
 	}
 	s := Status{TenantID: tenant, Stage: StageActive}
 	var state string
 	var exportLoc *string
 	err := db.QueryRow(ctx, `SELECT state, soft_deleted_at, soft_deleted_by, export_window_end, exported_at, export_location, purged_at
-		FROM `+Schema+`.offboarding WHERE tenant_id = $1`, tenant).
+		FROM `+o.bk().table("offboarding")+` WHERE tenant_id = $1`, tenant).
 		Scan(&state, &s.SoftDeletedAt, &s.SoftDeletedBy, &s.ExportWindowEnd, &s.ExportedAt, &exportLoc, &s.PurgedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
@@ -218,7 +223,7 @@ func (o *Offboarder) SoftDelete(ctx context.Context, tenant string) (Status, err
 		return st, fmt.Errorf("retention: soft delete tenant %s: %w", tenant, err)
 	}
 	end := now.Add(o.p.Offboarding.ExportWindow.Std())
-	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.offboarding (tenant_id, state, soft_deleted_at, soft_deleted_by, export_window_end, updated_at)
+	if _, err := tx.Exec(ctx, `INSERT INTO `+o.bk().table("offboarding")+` (tenant_id, state, soft_deleted_at, soft_deleted_by, export_window_end, updated_at)
 		VALUES ($1, 'soft-deleted', $2, $3, $4, $2)`, tenant, now, o.cfg.Actor, end); err != nil {
 		return st, fmt.Errorf("retention: soft delete tenant %s: %w", tenant, err)
 	}
@@ -272,7 +277,7 @@ func (o *Offboarder) Export(ctx context.Context, tenant string, bucket *blob.Buc
 		}
 		res.Manifests = append(res.Manifests, m)
 	}
-	if _, err := o.db.Exec(ctx, `UPDATE `+Schema+`.offboarding SET exported_at = $2, export_location = $3, updated_at = $2 WHERE tenant_id = $1`,
+	if _, err := o.db.Exec(ctx, `UPDATE `+o.bk().table("offboarding")+` SET exported_at = $2, export_location = $3, updated_at = $2 WHERE tenant_id = $1`,
 		tenant, o.cfg.Now(), prefix+"tenant="+tenant+"/"); err != nil {
 		return nil, fmt.Errorf("retention: record export of tenant %s: %w", tenant, err)
 	}

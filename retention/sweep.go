@@ -74,7 +74,7 @@ func Sweep(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCatalog
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := requireInstalled(ctx, db); err != nil {
+	if err := For(p).requireInstalled(ctx, db); err != nil {
 		return nil, err
 	}
 	rep := Cutoffs(p, cat, o.Now)
@@ -129,7 +129,7 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 		return nil, nil, err
 	}
 	tenants := sortedTenants(counts)
-	holds, err := HoldsBlockingName(ctx, db, t.Name, tenants, o.Now)
+	holds, err := For(p).HoldsBlockingName(ctx, db, t.Name, tenants, o.Now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,7 +151,7 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 	if !o.NoArchive {
 		archived = fmt.Sprintf("%s%s/%s/", o.Prefix, t.Key(), strings.ReplaceAll(op, ":", "="))
 	}
-	if _, err := db.Exec(ctx, `INSERT INTO `+Schema+`.deletions (operation, table_name, kind, cutoff, actor, policy_version, archived_to, started_at)
+	if _, err := db.Exec(ctx, `INSERT INTO `+For(p).table("deletions")+` (operation, table_name, kind, cutoff, actor, policy_version, archived_to, started_at)
 		VALUES ($1, $2, 'sweep', $3, $4, $5, nullif($6, ''), $7) ON CONFLICT (operation, table_name) DO NOTHING`,
 		op, t.Key(), nullTime(tc.Cutoff), o.Actor, p.Version, archived, time.Now()); err != nil {
 		return nil, blocked, fmt.Errorf("retention: start audit record for %s: %w", t.Key(), err)
@@ -165,13 +165,13 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 	// Number objects after the batches already committed under this operation, so a
 	// resumed sweep never overwrites an archived batch (an object written by a batch
 	// that then failed to commit is overwritten: its rows were not deleted).
-	prev, err := readTableResult(ctx, db, op, t.Key())
+	prev, err := For(p).readTableResult(ctx, db, op, t.Key())
 	if err != nil {
 		return nil, blocked, err
 	}
 	batch := prev.Batches
 	for {
-		n, _, err := runBatch(ctx, db, o.LockTimeout, op, t.Key(), func(tx pgx.Tx) (int64, error) {
+		n, _, err := For(p).runBatch(ctx, db, o.LockTimeout, op, t.Key(), func(tx pgx.Tx) (int64, error) {
 			r, err := tx.Query(ctx, pick, tcs.ids, tcs.cuts, o.BatchSize)
 			if err != nil {
 				return 0, err
@@ -215,10 +215,10 @@ func sweepTable(ctx context.Context, db TxDB, p *governance.Policy, cat *TableCa
 			}
 		}
 	}
-	if _, err := db.Exec(ctx, `UPDATE `+Schema+`.deletions SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, t.Key(), time.Now()); err != nil {
+	if _, err := db.Exec(ctx, `UPDATE `+For(p).table("deletions")+` SET finished_at = $3 WHERE operation = $1 AND table_name = $2`, op, t.Key(), time.Now()); err != nil {
 		return nil, blocked, fmt.Errorf("retention: finish audit record for %s: %w", t.Key(), err)
 	}
-	tr, err := readTableResult(ctx, db, op, t.Key())
+	tr, err := For(p).readTableResult(ctx, db, op, t.Key())
 	if err != nil {
 		return nil, blocked, err
 	}

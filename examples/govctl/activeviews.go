@@ -17,7 +17,7 @@ const activeViewsUsage = "tenant active-views [--schema S] [--grant ROLE[,ROLE2]
 func runActiveViews(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("tenant active-views", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	schema := fs.String("schema", "", "schema of the views (default "+retention.ActiveViewsSchema+")")
+	schema := fs.String("schema", "", "schema of the views (default: the policy's SDK schema active, "+retention.ActiveViewsSchema+" by default)")
 	grant := fs.String("grant", "", "roles given SELECT on the views, comma-separated")
 	drop := fs.Bool("drop", false, "drop the views instead (before a migration that drops or retypes a column they show)")
 	if err := fs.Parse(args); err != nil {

@@ -70,7 +70,7 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 	tables := f.fs.String("table", "", "partitioned table(s) to archive, comma-separated")
 	now := f.fs.String("now", "", "clock, RFC3339 (default: now)")
 	dry := f.fs.Bool("dry-run", false, "list what would be archived, change nothing")
-	keep := f.fs.Bool("keep-detached", false, "keep detached partitions in schema lsos_archive_detached instead of dropping them")
+	keep := f.fs.Bool("keep-detached", false, "keep detached partitions in the policy's SDK schema archive_detached (lsos_archive_detached by default) instead of dropping them")
 	timeout := f.fs.Duration("request-timeout", archive.DefaultRequestTimeout, "deadline of each object store request")
 	if err := f.parse(args, usage); err != nil {
 		return err
@@ -192,7 +192,7 @@ func archiveList(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer pool.Close()
-		es, err := archive.List(ctx, pool)
+		es, err := archive.For(e.policy).List(ctx, pool)
 		if err != nil {
 			return err
 		}
@@ -228,7 +228,7 @@ func archiveRestore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	n, err := archive.Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach, NoIndexes: *noIndexes,
+	n, err := archive.For(e.policy).Restore(ctx, pool, bucket, *id, archive.Target{Table: *into, Attach: *attach, NoIndexes: *noIndexes,
 		// Warnings (a manifest recorded before manifests were hashed) go to stderr.
 		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
@@ -261,7 +261,7 @@ func archiveVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	if err := archive.Verify(ctx, pool, bucket, *id); err != nil {
+	if err := archive.For(e.policy).Verify(ctx, pool, bucket, *id); err != nil {
 		var se *archive.StoreError
 		switch {
 		case errors.Is(err, archive.ErrNotFound):

@@ -125,7 +125,7 @@ var helpEntries = []helpEntry{
 		desc: "Run schema and data integrity checks (missing FKs on critical relationships, orphaned rows, unscoped uniques, duplicate snapshots, FK indexes, NOT VALID constraints, invalid indexes, missing partitions). Shows progress on a terminal. Exit 1 on error findings or an incomplete run.",
 		flags: []helpFlag{{"checks", "a,b", "comma-separated checks (default: all)"}, {"tables", "t1,t2", "comma-separated tables, table or schema.table (default: all)"},
 			nowFlag("evaluate at this instant (or a date)"), {"budget", "D", "time budget for the whole run, e.g. 10m (default: none)"},
-			{"parallel", "N", "tables scanned at once by data checks (default 4)"}, {"save", "", "store the report in lsos_integrity.lsos_integrity_runs"}},
+			{"parallel", "N", "tables scanned at once by data checks (default 4)"}, {"save", "", "store the report in the policy's SDK schema integrity (lsos_integrity.lsos_integrity_runs by default)"}},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL integrity check --checks orphaned-rows,missing-fk --budget 10m"}},
 
 	{command: "retention", sub: "cutoffs", usage: "govctl --database-url URL [--format text|json] retention cutoffs [--now T]",
@@ -152,7 +152,7 @@ var helpEntries = []helpEntry{
 		desc: "Archive every partition of the given partitioned tables that is past its retention cutoff: export to the store, verify the object, record the manifest, then detach and drop (or keep with --keep-detached). Held partitions are skipped. Shows progress on a terminal. A store failure stops the run with one line on stderr and exit 1, leaving the partition attached: a permanent one (access denied, bad credentials, a missing bucket) at once, a transient one (no answer within --request-timeout, refused connection, server error) after 3 attempts with backoff. Unfinished uploads older than 24h under the prefix (file:// staging files, S3 multipart uploads) are removed first.",
 		flags: []helpFlag{{"table", "T[,T2]", "partitioned table(s) to archive, comma-separated; required"}, hfStore, hfPrefix,
 			nowFlag("clock deciding eligibility and holds"), {"dry-run", "", "list what would be archived, change nothing"},
-			{"keep-detached", "", "keep detached partitions in schema lsos_archive_detached instead of dropping them"},
+			{"keep-detached", "", "keep detached partitions in the policy's SDK schema archive_detached (lsos_archive_detached by default) instead of dropping them"},
 			{"request-timeout", "D", "deadline of each object store request (default 2m): a store that does not answer fails the run"}},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL archive run --table ranking_snapshots,crawl_outputs --store file:///var/lib/lsos/archive --dry-run",
 			"go run ./examples/govctl --database-url $DATABASE_URL archive run --table ranking_snapshots --store 's3://archive?region=us-east-1&endpoint=http://127.0.0.1:9000&use_path_style=true&request_checksum_calculation=when_required&response_checksum_validation=when_required'"}},
@@ -171,7 +171,7 @@ var helpEntries = []helpEntry{
 
 	{command: "tenant", sub: "active-views", usage: "govctl --database-url URL [--format text|json] tenant active-views [--schema S] [--grant ROLE[,ROLE2]] [--drop]",
 		desc: "Create or refresh, in their own schema, one view per tenant-owned table (and one of the tenants table) that leaves out the rows of soft-deleted tenants (retention.InstallActiveViews). Views check privileges as the caller. Run it after every migration run; --drop first when a migration drops or retypes a column a view shows.",
-		flags: []helpFlag{{"schema", "S", "schema of the views (default lsos_active)"}, {"grant", "ROLE[,ROLE2]", "roles given SELECT on the views (they also need SELECT on the tables)"},
+		flags: []helpFlag{{"schema", "S", "schema of the views (default: the policy's SDK schema active, lsos_active by default)"}, {"grant", "ROLE[,ROLE2]", "roles given SELECT on the views (they also need SELECT on the tables)"},
 			{"drop", "", "drop the views instead"}},
 		examples: []string{"go run ./examples/govctl --database-url $DATABASE_URL tenant active-views --grant reporting",
 			"go run ./examples/govctl --database-url $DATABASE_URL tenant active-views --drop"}},

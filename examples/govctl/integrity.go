@@ -31,7 +31,7 @@ func runIntegrity(ctx context.Context, e *env, args []string) error {
 	nowFlag := fs.String("now", "", "evaluate at this instant (RFC3339 or a date; default now)")
 	budget := fs.Duration("budget", 0, "time budget for the whole run, e.g. 10m (default none)")
 	parallel := fs.Int("parallel", 4, "tables scanned at once by data checks")
-	save := fs.Bool("save", false, "store the report in lsos_integrity.lsos_integrity_runs")
+	save := fs.Bool("save", false, "store the report in the policy's SDK schema integrity (lsos_integrity.lsos_integrity_runs by default)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usagef("integrity check: %v (usage: %s)", err, integrityUsage)
 	}
@@ -80,7 +80,7 @@ func runIntegrity(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *save {
-		id, err := integrity.SaveRun(ctx, pool, rep)
+		id, err := integrity.For(e.policy).SaveRun(ctx, pool, rep)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/archive"
+	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/parquetio"
 	"github.com/lsos/lsosgov/retention"
 )
@@ -41,18 +42,21 @@ func (a *archivePurge) validate(stage string) error {
 // tenant's rows in partition archives without a decision, or whose archive purge could
 // not run afterwards: --archive-store is opened and must hold every archived object of
 // the tenant the catalog names (a wrong URL or bucket is found now, not after the rows
-// are gone). Close releases the store.
-func (a *archivePurge) preflight(ctx context.Context, conn *pgx.Conn, tenant string) error {
+// are gone). The catalog read is the one of p's SDK schema "archive". Close releases
+// the store.
+func (a *archivePurge) preflight(ctx context.Context, p *governance.Policy, conn *pgx.Conn, tenant string) error {
 	if a.skip != "" {
 		return nil
 	}
-	var catalog bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('lsos_archive.archives') IS NOT NULL`).Scan(&catalog); err != nil {
+	// The catalog of the loaded policy's SDK schema "archive" (lsos_archive by default).
+	catalog := governance.QualifiedName{Schema: archive.For(p).Schema(), Name: "archives"}
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, catalog.Quoted()).Scan(&exists); err != nil {
 		return err
 	}
 	var objects []string
-	if catalog {
-		rows, err := conn.Query(ctx, `SELECT object FROM lsos_archive.archives WHERE $1 = ANY(tenants) ORDER BY object`, tenant)
+	if exists {
+		rows, err := conn.Query(ctx, `SELECT object FROM `+catalog.Quoted()+` WHERE $1 = ANY(tenants) ORDER BY object`, tenant)
 		if err != nil {
 			return fmt.Errorf("tenant offboard: list archives of tenant %s: %w", tenant, err)
 		}
@@ -96,7 +100,7 @@ func (a *archivePurge) Close() {
 // is the reason once recorded.
 func (a *archivePurge) run(ctx context.Context, e *env, conn *pgx.Conn, tenant, who string, now time.Time, pr *progress) (res *archive.PurgeResult, skipped string, err error) {
 	if a.skip != "" {
-		if err := archive.RecordPurgeSkipped(ctx, conn, tenant, a.skip, who, now); err != nil {
+		if err := archive.For(e.policy).RecordPurgeSkipped(ctx, conn, tenant, a.skip, who, now); err != nil {
 			return nil, "", err
 		}
 		return nil, a.skip, nil

@@ -33,10 +33,11 @@ func runRetentionInstall(ctx context.Context, e *env, _ []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := retention.Install(ctx, conn); err != nil {
+	bk := retention.For(e.policy)
+	if err := bk.Install(ctx, conn); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "retention: schema lsos_retention is installed")
+	fmt.Fprintf(e.stdout, "retention: schema %s is installed\n", bk.Schema())
 	return nil
 }
 
@@ -228,7 +229,8 @@ func runHolds(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := retention.Install(ctx, conn); err != nil {
+	bk := retention.For(e.policy)
+	if err := bk.Install(ctx, conn); err != nil {
 		return err
 	}
 	switch sub {
@@ -253,7 +255,7 @@ func runHolds(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-		h, err := retention.AddHold(ctx, conn, spec)
+		h, err := bk.AddHold(ctx, conn, spec)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -267,7 +269,7 @@ func runHolds(ctx context.Context, e *env, args []string) error {
 		if *active {
 			opts.ActiveAt = now
 		}
-		hs, err := retention.ListHolds(ctx, conn, opts)
+		hs, err := bk.ListHolds(ctx, conn, opts)
 		if err != nil {
 			return err
 		}
@@ -298,7 +300,7 @@ func runHolds(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("retention holds release: %q is not a hold id", positional[0])
 		}
-		if err := retention.ReleaseHold(ctx, conn, id, actor(*by), now); err != nil {
+		if err := bk.ReleaseHold(ctx, conn, id, actor(*by), now); err != nil {
 			if errors.Is(err, retention.ErrHoldNotFound) {
 				return usagef("%v", err)
 			}
@@ -333,7 +335,7 @@ func runSweep(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := retention.Install(ctx, conn); err != nil {
+	if err := retention.For(e.policy).Install(ctx, conn); err != nil {
 		return err
 	}
 	opts := retention.SweepOptions{Actor: actor(*by), Now: now, NoArchive: *noArchive}

@@ -68,7 +68,7 @@ func runOffboard(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := retention.Install(ctx, conn); err != nil {
+	if err := retention.For(e.policy).Install(ctx, conn); err != nil {
 		return err
 	}
 	pr := progressFor(e.stderr)
@@ -118,7 +118,7 @@ func runOffboard(ctx context.Context, e *env, args []string) error {
 		}
 		return w.Flush()
 	}
-	if err := ap.preflight(ctx, conn, *tenant); err != nil {
+	if err := ap.preflight(ctx, e.policy, conn, *tenant); err != nil {
 		return err
 	}
 	defer ap.Close()

@@ -252,7 +252,7 @@ func Flow(ctx context.Context, db *pgxpool.Pool, store *blob.Bucket, o Options) 
 
 	// 7. Restore the oldest archived ranking month into a new table, and check it.
 	pr.step("restoring one archived month and checking it")
-	entries, err := archive.Find(ctx, db, archive.FindOptions{Table: "public.ranking_snapshots"})
+	entries, err := archive.For(p).Find(ctx, db, archive.FindOptions{Table: "public.ranking_snapshots"})
 	if err != nil {
 		return rep, err
 	}
@@ -263,10 +263,10 @@ func Flow(ctx context.Context, db *pgxpool.Pool, store *blob.Bucket, o Options) 
 	target := "public.restored_" + strings.TrimPrefix(e.Partition, "public.")
 	rs := &rep.Restore
 	rs.ArchiveID, rs.Partition, rs.Table, rs.ArchivedRows = e.ID, e.Partition, target, e.Rows
-	if err := archive.Verify(ctx, db, store, e.ID); err != nil {
+	if err := archive.For(p).Verify(ctx, db, store, e.ID); err != nil {
 		return rep, err
 	}
-	if _, err := archive.Restore(ctx, db, store, e.ID, archive.Target{Table: target}); err != nil {
+	if _, err := archive.For(p).Restore(ctx, db, store, e.ID, archive.Target{Table: target}); err != nil {
 		return rep, err
 	}
 	// Count what is in the table now, independently of what Restore reports.

@@ -8,8 +8,10 @@
 // deleted_at set. retention's SoftDelete sets it in the same transaction that opens the
 // offboarding record, and an application that soft-deletes by setting deleted_at is
 // covered too. A tenants table without a deleted_at column falls back to the library's
-// own record, lsos_retention.offboarding (every state: soft-deleted, hard-deleting,
-// purged). A database with neither has no soft-deleted tenants: [Discover] returns nil.
+// own record, package retention's offboarding table in the policy's SDK schema
+// "retention" (lsos_retention.offboarding with the default sdk.prefix; every state:
+// soft-deleted, hard-deleting, purged). A database with neither has no soft-deleted
+// tenants: [Discover] returns nil.
 package softdelete
 
 import (
@@ -26,17 +28,20 @@ import (
 // Column is the tenants table column that marks a soft-deleted tenant.
 const Column = "deleted_at"
 
-// OffboardingTable is package retention's offboarding record, the marker of a tenants
-// table without deleted_at.
-const OffboardingTable = "lsos_retention.offboarding"
+// OffboardingTable returns package retention's offboarding record under policy p (the
+// marker of a tenants table without deleted_at): "offboarding" in p.SDKSchema("retention"),
+// lsos_retention.offboarding with the default sdk.prefix.
+func OffboardingTable(p *governance.Policy) sqlident.Name {
+	return sqlident.Name{Schema: p.SDKSchema("retention"), Name: "offboarding"}
+}
 
 // IsSDKSchema reports whether schema belongs to the SDK, for the catalogs that leave the
 // SDK's bookkeeping out: the policy's sdk.prefix and sdk.schemas
-// ([governance.Policy.IsSDKSchema]), and the default prefix, under which packages
-// retention, archive and integrity create their schemas (lsos_retention, lsos_archive,
-// lsos_integrity) whatever the policy's prefix.
+// ([governance.Policy.IsSDKSchema]). Packages retention, archive and integrity create
+// their schemas under the policy's prefix, so a schema that merely starts with the
+// default prefix lsos_ is the application's under another prefix.
 func IsSDKSchema(p *governance.Policy, schema string) bool {
-	return p.IsSDKSchema(schema) || (*governance.Policy)(nil).IsSDKSchema(schema)
+	return p.IsSDKSchema(schema)
 }
 
 // Marker says how one database marks soft-deleted tenants.
@@ -47,20 +52,25 @@ type Marker struct {
 	Key     string
 	KeyType string
 	// DeletedAt is true when Tenants has a deleted_at column (the marker); false when
-	// lsos_retention.offboarding is the marker.
+	// Offboarding is the marker.
 	DeletedAt bool
+	// Offboarding is package retention's offboarding table under the policy
+	// ([OffboardingTable]).
+	Offboarding sqlident.Name
 }
 
 // Discover finds the marker of db for the policy's tenants table (p.Tenant.Table:
 // "tenants" or "schema.tenants"; an unqualified name matches the first schema in name
 // order, the SDK's own schemas ([IsSDKSchema]) excluded, as package retention's catalog
 // does). It returns nil when nothing can mark a tenant soft-deleted: no tenants table
-// with a single-column primary key, or one without deleted_at while lsos_retention is
-// not installed. A nil p is the default policy.
+// with a single-column primary key, or one without deleted_at while the policy's
+// retention schema (lsos_retention by default) is not installed. A nil p is the default
+// policy.
 func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, error) {
 	if p == nil {
 		p = governance.Default()
 	}
+	offboarding := OffboardingTable(p)
 	tenantsTable := p.Tenant.Table
 	n, err := sqlident.Parse(tenantsTable, "")
 	if err != nil {
@@ -73,18 +83,18 @@ func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, er
 		       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
 		         WHERE k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1),
 		       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped),
-		       to_regclass('`+OffboardingTable+`') IS NOT NULL
+		       to_regclass($4) IS NOT NULL
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname = $1 AND ($2 = '' OR n.nspname = $2)
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-		ORDER BY n.nspname`, n.Name, n.Schema, Column)
+		ORDER BY n.nspname`, n.Name, n.Schema, Column, offboarding.Quoted())
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: find the tenants table: %w", err)
 	}
 	defer rows.Close()
 	var m Marker
 	var key, keyType *string
-	var offboarding, found bool
+	var hasOffboarding, found bool
 	for rows.Next() {
 		var c Marker
 		var k, kt *string
@@ -95,7 +105,7 @@ func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, er
 		if IsSDKSchema(p, c.Tenants.Schema) {
 			continue
 		}
-		m, key, keyType, offboarding, found = c, k, kt, ob, true
+		m, key, keyType, hasOffboarding, found = c, k, kt, ob, true
 		break
 	}
 	if err := rows.Err(); err != nil {
@@ -108,8 +118,8 @@ func Discover(ctx context.Context, db dbx.DB, p *governance.Policy) (*Marker, er
 	if key == nil {
 		return nil, nil
 	}
-	m.Key, m.KeyType = *key, *keyType
-	if !m.DeletedAt && !offboarding {
+	m.Key, m.KeyType, m.Offboarding = *key, *keyType, offboarding
+	if !m.DeletedAt && !hasOffboarding {
 		return nil, nil
 	}
 	return &m, nil
@@ -126,7 +136,7 @@ func (m *Marker) Live(col, colType string) string {
 		return "true"
 	}
 	if !m.DeletedAt {
-		return "NOT EXISTS (SELECT 1 FROM " + OffboardingTable + " lsos_sd WHERE lsos_sd.tenant_id = (" + col + ")::text)"
+		return "NOT EXISTS (SELECT 1 FROM " + m.Offboarding.Quoted() + " lsos_sd WHERE lsos_sd.tenant_id = (" + col + ")::text)"
 	}
 	key := "lsos_sd." + sqlident.Quote(m.Key)
 	rhs := col
@@ -140,7 +150,7 @@ func (m *Marker) Live(col, colType string) string {
 // IDsSQL is a query returning the soft-deleted tenant ids as text.
 func (m *Marker) IDsSQL() string {
 	if !m.DeletedAt {
-		return "SELECT tenant_id FROM " + OffboardingTable
+		return "SELECT tenant_id FROM " + m.Offboarding.Quoted()
 	}
 	return "SELECT " + sqlident.Quote(m.Key) + "::text FROM " + m.Tenants.Quoted() + " WHERE " + sqlident.Quote(Column) + " IS NOT NULL"
 }
@@ -166,13 +176,13 @@ func (m *Marker) IDs(ctx context.Context, db dbx.DB) (map[string]bool, error) {
 }
 
 // Source describes the marker for reports: "public.tenants.deleted_at" or
-// "lsos_retention.offboarding".
+// "lsos_retention.offboarding" (the policy's retention schema).
 func (m *Marker) Source() string {
 	if m == nil {
 		return "none"
 	}
 	if !m.DeletedAt {
-		return OffboardingTable
+		return m.Offboarding.String()
 	}
 	return m.Tenants.String() + "." + Column
 }
