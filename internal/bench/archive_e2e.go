@@ -97,24 +97,31 @@ func (e *env) benchArchiveE2E(ctx context.Context) error {
 				`INSERT INTO `+e2ePartition+` SELECT * FROM `+tpl,
 				`VACUUM (ANALYZE) `+e2ePartition)
 		}
+		var copyCPU, copyMachine []float64
 		copyOp := func(ctx context.Context) (Sample, error) {
 			if err := ensure(ctx); err != nil {
 				return Sample{}, err
 			}
+			m0 := machineBusy()
 			t0 := time.Now()
 			cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url,
 				"-c", `\copy (select * from `+e2ePartition+`) to /dev/null with (format binary)`)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				return Sample{}, fmt.Errorf("psql: %v: %s", err, bytes.TrimSpace(out))
 			}
-			return Sample{D: time.Since(t0), Rows: n}, nil
+			d := time.Since(t0)
+			copyCPU = append(copyCPU, processCPU(cmd.ProcessState))
+			copyMachine = append(copyMachine, machineBusy()-m0)
+			return Sample{D: d, Rows: n}, nil
 		}
 		for _, st := range stores {
-			var peaks []float64
+			var peaks, cpu, machine []float64
+			copyCPU, copyMachine = nil, nil
 			archiveOp := func(ctx context.Context) (Sample, error) {
 				if err := ensure(ctx); err != nil {
 					return Sample{}, err
 				}
+				m0 := machineBusy()
 				t0 := time.Now()
 				cmd := exec.CommandContext(ctx, govctl, "--database-url", db.url, "--stats",
 					"archive", "run", "--table", "ranking_snapshots", "--store", st.url, "--now", e2eNow)
@@ -123,6 +130,8 @@ func (e *env) benchArchiveE2E(ctx context.Context) error {
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				err := cmd.Run()
 				d := time.Since(t0)
+				cpu = append(cpu, processCPU(cmd.ProcessState))
+				machine = append(machine, machineBusy()-m0)
 				if err != nil {
 					return Sample{}, fmt.Errorf("govctl archive run: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 				}
@@ -153,7 +162,12 @@ func (e *env) benchArchiveE2E(ctx context.Context) error {
 			r := Result{
 				Name: "archive-e2e-vs-copy@" + at, Candidate: "govctl archive run (" + st.name + ")", Baseline: "psql \\copy binary",
 				Unit: "s", Rows: n, CandValue: c.MedianSec, BaseValue: b.MedianSec, Ratio: c.RowsPerSec / b.RowsPerSec, RatioOf: "rows/s",
-				Detail: map[string]any{"candidate": c, "baseline": b, "peak_rss_mib": peaks},
+				Detail: map[string]any{"candidate": c, "baseline": b, "peak_rss_mib": peaks,
+					// CPU seconds of the client process, and of the whole machine (server,
+					// client and anything else) while the run lasted: on a small machine
+					// the candidate's client work competes with the server for the cores.
+					"candidate_process_cpu_s": cpu, "baseline_process_cpu_s": copyCPU,
+					"candidate_machine_cpu_s": machine, "baseline_machine_cpu_s": copyMachine},
 				Note: fmt.Sprintf("whole processes on the same server: govctl archive run (eligibility, export, verify, manifest, detach, drop) %.0f rows/s; "+
 					"psql \\copy (select * from partition) to /dev/null with (format binary) %.0f rows/s", c.RowsPerSec, b.RowsPerSec),
 			}
@@ -172,6 +186,40 @@ func (e *env) benchArchiveE2E(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// processCPU is a finished process's user and system CPU time in seconds.
+func processCPU(ps *os.ProcessState) float64 {
+	if ps == nil {
+		return 0
+	}
+	return (ps.UserTime() + ps.SystemTime()).Seconds()
+}
+
+// machineBusy is the CPU time every core of the machine spent busy since boot, in
+// seconds (/proc/stat: all but idle and iowait; 0 where /proc is missing).
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	var busy float64
+	// user nice system idle iowait irq softirq steal; guest time is already in user.
+	for i, v := range f[1:min(len(f), 9)] {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0
+		}
+		if i != 3 && i != 4 { // idle, iowait
+			busy += x
+		}
+	}
+	return busy / 100 // USER_HZ
 }
 
 // psqlPath finds psql: the server's bindir first, then PATH.
