@@ -28,9 +28,11 @@
 // explicit [Options.Partitions] list) and, for each, runs:
 //
 //	export   stream the partition (binary-format query) into Parquet, zstd, bounded row
-//	         groups ([ExportOptions]), uploaded with the store's multipart writer
-//	verify   re-read the object: SHA-256, footer and decoded row counts, and the row
-//	         count of the partition now
+//	         groups ([ExportOptions]), uploaded with the store's multipart writer; the
+//	         column statistics and the rows per tenant come from the same stream
+//	verify   read the object back: it must hash to exactly the bytes written and its
+//	         footer must count the exported rows (every row decoded again with
+//	         [Options.VerifyRows]); and the row count of the partition now
 //	record   write the manifest next to the object; the catalog row holds it too
 //	detach   ALTER TABLE … DETACH PARTITION … CONCURRENTLY (FINALIZE when a previous
 //	         detach was interrupted; plain DETACH when the parent has a default partition)
@@ -41,7 +43,15 @@
 // and no rows lost. Each step is idempotent: an object left by a crashed run is verified
 // (and exported again when it fails, e.g. truncated); a partition whose row count changed
 // since its export is exported again before anything is detached; the detached table's
-// rows are counted again before the drop. A legal hold in force (package retention) on the
+// rows are counted again before the drop.
+//
+// One scan of the data: eligibility finds the tenants of a partition through its
+// tenant-leading index (package retention, EligibilityOptions.TenantsOnly), the export
+// counts the rows per tenant as they stream (integer, uuid, numeric, text and varchar
+// tenant columns; other types are counted by a query after the export), and the verify
+// step reads the object's bytes, not its rows. What remains besides the export are two
+// row counts, before the detach and before the drop, which catch rows written since the
+// export. A legal hold in force (package retention) on the
 // partition or on the parent it was detached from stops before the drop and leaves the
 // partition detached; names go to the hold check quoted, so a mixed-case or quoted name is
 // matched exactly, and a hold that cannot be checked stops the drop. Every step is

@@ -91,6 +91,13 @@
 // an unpartitioned table the verdict is a row range: the rows older than each tenant's
 // cutoff by the time column (a date row counts when its whole day is before the cutoff).
 //
+// Deciding a partition reads which tenants hold rows in it; by default it counts them
+// (PartitionRange.Rows, one scan of the partition). [EligibilityWith] with
+// EligibilityOptions{TenantsOnly: true} reads the tenants through an index that leads
+// with the tenant column instead, one probe per tenant, and leaves Rows at
+// [RowsNotCounted]: package archive uses it, since its export counts the rows anyway. A
+// range the cutoff blocks whoever holds data in it is blocked without reading it.
+//
 // # Legal holds
 //
 // Holds live in the policy's retention schema ([Bookkeeping.Install]). [AddHold], [ListHolds] and
