@@ -42,10 +42,13 @@ type ExportOptions struct {
 	// UploadPartSize is the blob writer's buffer, i.e. the multipart part size on S3
 	// (default: the driver's, 5 MiB on S3).
 	UploadPartSize int
+	// UploadConcurrency is how many upload parts are in flight at once, each holding a
+	// part-sized buffer (default 2).
+	UploadConcurrency int
 }
 
 func (o ExportOptions) internal() parquetio.Options {
-	return parquetio.Options{RowGroupRows: o.RowGroupRows, RowGroupBytes: o.RowGroupBytes, UploadPartSize: o.UploadPartSize}
+	return parquetio.Options{RowGroupRows: o.RowGroupRows, RowGroupBytes: o.RowGroupBytes, UploadPartSize: o.UploadPartSize, UploadConcurrency: o.UploadConcurrency}
 }
 
 // Column is a column of an archive's object, as [Reader.Columns] reports it.

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -18,16 +19,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lsos/lsosgov/governance"
 	"github.com/lsos/lsosgov/internal/redact"
 )
+
+// defaultMemoryLimit is govctl's soft Go heap limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 64 << 20
 
 // Exit codes (docs/DESIGN.md contract).
 const (
@@ -79,6 +85,13 @@ func commands() map[string]command {
 }
 
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft cap on the Go heap: an archive run's live data is a row group and the
+		// upload buffers, well under it, so the cap only trims the garbage the collector
+		// would otherwise let pile up to twice the live heap, and keeps a run of any
+		// partition size under 100 MiB resident. GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -194,7 +207,17 @@ func openPool(ctx context.Context, e *env, what string) (*pgxpool.Pool, error) {
 	if e.databaseURL == "" {
 		return nil, usagef("%s: no database: set --database-url or $DATABASE_URL", what)
 	}
-	p, err := pgxpool.New(ctx, e.databaseURL)
+	cfg, err := pgxpool.ParseConfig(e.databaseURL)
+	if err != nil {
+		return nil, usagef("%s: --database-url: %v", what, err)
+	}
+	// Reads of 256 KiB instead of pgx's 8 KiB: an archive export streams the whole
+	// partition, and when the server is ahead, one read drains what it has sent instead
+	// of one system call per 8 KiB (about a tenth of the export's CPU time).
+	cfg.ConnConfig.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, 256<<10), w)
+	}
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, usagef("%s: --database-url: %v", what, err)
 	}
