@@ -40,10 +40,11 @@ type ExportOptions struct {
 	// is flushed (default 32 MiB); with RowGroupRows it bounds memory.
 	RowGroupBytes int
 	// UploadPartSize is the blob writer's buffer, i.e. the multipart part size on S3
-	// (default: the driver's, 5 MiB on S3).
+	// (default 5 MiB).
 	UploadPartSize int
 	// UploadConcurrency is how many upload parts are in flight at once, each holding a
-	// part-sized buffer (default 2).
+	// part-sized buffer (default 1: memory, not the network, is what an export is short
+	// of).
 	UploadConcurrency int
 }
 

@@ -75,11 +75,12 @@ type Options struct {
 	// is flushed (default 32 MiB); with RowGroupRows it bounds memory.
 	RowGroupBytes int
 	// UploadPartSize is the blob writer's buffer, i.e. the multipart part size on S3
-	// (default: the driver's, 5 MiB on S3).
+	// (default 5 MiB, S3's smallest part; the S3 driver's own default is 8 MiB).
 	UploadPartSize int
-	// UploadConcurrency is how many parts of a multipart upload are in flight at once,
-	// each holding a part-sized buffer (default 2: an export produces a part every few
-	// seconds, so more buffers only cost memory; S3's transfer manager would hold 5).
+	// UploadConcurrency is how many parts of a multipart upload are in flight at once
+	// (default 1). S3's transfer manager keeps one part-sized buffer more than this,
+	// besides the 16 MiB it reads before deciding on a multipart upload; an export
+	// produces a part every few seconds, so more parts in flight only cost memory.
 	UploadConcurrency int
 	// Metadata is added to the file's key/value metadata.
 	Metadata map[string]string
@@ -111,8 +112,11 @@ func (o Options) withDefaults() Options {
 	if o.RowGroupBytes <= 0 {
 		o.RowGroupBytes = 32 << 20
 	}
+	if o.UploadPartSize <= 0 {
+		o.UploadPartSize = 5 << 20
+	}
 	if o.UploadConcurrency <= 0 {
-		o.UploadConcurrency = 2
+		o.UploadConcurrency = 1
 	}
 	return o
 }
