@@ -576,6 +576,7 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 		}
 	}
 	eo.RequestTimeout = r.opts.Store.RequestTimeout
+	eo.BeforeWrite = r.opts.Store.BeforeWrite
 	tenantCol := r.policy.Tenant.Column
 	if tenantCol != "" && slices.ContainsFunc(m.Columns, func(c ColumnManifest) bool { return c.Name == tenantCol }) {
 		// The tenant counts come from the rows as they are exported: the same snapshot,

@@ -128,6 +128,11 @@ type StoreOptions struct {
 	// such call, and this package links no store SDK: for S3 use
 	// github.com/lsos/lsosgov/archive/s3sweep.AbortStale.
 	SweepUploads func(ctx context.Context, store *blob.Bucket, prefix string, before time.Time) (int, error)
+	// BeforeWrite, when set, is called before each upload with the store driver's writer
+	// types (gocloud's blob.WriterOptions.BeforeWrite). For S3 use
+	// github.com/lsos/lsosgov/archive/s3upload.Lean, which keeps an upload's memory to
+	// two parts whatever the object's size.
+	BeforeWrite func(asFunc func(any) bool) error
 }
 
 func (o StoreOptions) withDefaults() (StoreOptions, error) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lsos/lsosgov/archive"
 	"github.com/lsos/lsosgov/archive/s3sweep"
+	"github.com/lsos/lsosgov/archive/s3upload"
 	"github.com/lsos/lsosgov/internal/parquetio"
 )
 
@@ -103,7 +104,7 @@ func archiveRun(ctx context.Context, e *env, args []string) error {
 	rep, err := archive.Run(ctx, pool, bucket, e.policy, archive.Options{
 		Tables: strings.Split(*tables, ","), Prefix: f.prefix, Now: clock, DryRun: *dry, KeepDetached: *keep,
 		// The URL names the store in errors (archive prints it without its query).
-		Store: archive.StoreOptions{URL: f.store, RequestTimeout: *timeout, SweepUploads: s3sweep.AbortStale},
+		Store: archive.StoreOptions{URL: f.store, RequestTimeout: *timeout, SweepUploads: s3sweep.AbortStale, BeforeWrite: s3upload.Lean(bucket, 0)},
 		Progress: func(ev archive.Event) {
 			pr.Printf("archive: %s %s, %d row(s) %s", ev.Partition, ev.Step, ev.Rows, ev.Detail)
 		},

@@ -82,6 +82,9 @@ type Options struct {
 	// besides the 16 MiB it reads before deciding on a multipart upload; an export
 	// produces a part every few seconds, so more parts in flight only cost memory.
 	UploadConcurrency int
+	// BeforeWrite, when set, is the blob writer's BeforeWrite hook: it sees the driver's
+	// writer types (see archive/s3upload, which bounds the S3 transfer manager's memory).
+	BeforeWrite func(asFunc func(any) bool) error
 	// Metadata is added to the file's key/value metadata.
 	Metadata map[string]string
 	// RequestTimeout bounds each store call of the upload (opening it, each write, the
@@ -138,7 +141,7 @@ func Export(ctx context.Context, db DB, query string, args []any, bucket *blob.B
 	wd := newWatchdog(cancel, timeout)
 	wd.arm()
 	opts = opts.withDefaults()
-	w, err := bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize, MaxConcurrency: opts.UploadConcurrency})
+	w, err := bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize, MaxConcurrency: opts.UploadConcurrency, BeforeWrite: opts.BeforeWrite})
 	wd.disarm()
 	if err != nil {
 		return Result{}, &StoreError{Op: "upload", Key: key, Err: stallCause(wctx, err)}

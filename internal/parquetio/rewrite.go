@@ -63,7 +63,7 @@ func Rewrite(ctx context.Context, bucket *blob.Bucket, src, dst, column string, 
 
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := bucket.NewWriter(wctx, dst, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize, MaxConcurrency: opts.withDefaults().UploadConcurrency})
+	w, err := bucket.NewWriter(wctx, dst, &blob.WriterOptions{ContentType: ContentType, BufferSize: opts.UploadPartSize, MaxConcurrency: opts.withDefaults().UploadConcurrency, BeforeWrite: opts.BeforeWrite})
 	if err != nil {
 		return res, fmt.Errorf("parquetio: open object %s for writing: %w", dst, err)
 	}
