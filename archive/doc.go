@@ -183,6 +183,12 @@
 // program archiving to S3 sets to s3sweep.AbortStale (package archive/s3sweep; kept apart
 // so that this package links no AWS SDK).
 //
+// Memory: an export holds a row group and its upload buffers, whatever the partition's
+// size. On S3 the SDK's transfer manager reads 16 MiB before it chooses a multipart
+// upload and keeps a part buffer per part in flight plus one; set
+// [StoreOptions.BeforeWrite] to s3upload.Lean(bucket, 0) (package archive/s3upload)
+// to go multipart from the first 5 MiB part with one part in flight.
+//
 // # Retrieval
 //
 // [Restore] loads an archive into a new table, or re-attaches it with its original bounds,
