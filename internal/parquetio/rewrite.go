@@ -140,7 +140,7 @@ func (r *Reader) copyRows(ctx context.Context, w io.Writer, ci int, drop map[str
 				continue
 			}
 			for _, v := range row {
-				stats.add(v.Column(), v, v.IsNull())
+				stats.addValue(v.Column(), v, v.IsNull())
 				pending += 8
 				if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
 					pending += len(v.ByteArray())

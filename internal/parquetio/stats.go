@@ -9,42 +9,54 @@ import (
 )
 
 type colStat struct {
-	nulls    int64
 	seen     bool
 	minI     int64
 	maxI     int64
 	minF     float64
 	maxF     float64
 	isFloat  bool
+	float32  bool
+	int32    bool
 	tracking bool
 }
 
+// statsSet gathers the per-column statistics of an export. The kind tests are worked
+// out once per column: add runs for every value.
 type statsSet struct {
-	cols []Column
-	s    []colStat
+	cols  []Column
+	s     []colStat
+	nulls []int64 // per column
 }
 
 func newStats(cols []Column) *statsSet {
-	s := &statsSet{cols: cols, s: make([]colStat, len(cols))}
+	s := &statsSet{cols: cols, s: make([]colStat, len(cols)), nulls: make([]int64, len(cols))}
 	for i, c := range cols {
 		s.s[i].tracking = c.Kind.ordered()
-		s.s[i].isFloat = c.Kind == KindFloat32 || c.Kind == KindFloat64
+		s.s[i].float32 = c.Kind == KindFloat32
+		s.s[i].isFloat = s.s[i].float32 || c.Kind == KindFloat64
+		s.s[i].int32 = c.Kind == KindInt16 || c.Kind == KindInt32 || c.Kind == KindDate
 	}
 	return s
 }
 
-func (s *statsSet) add(i int, v parquet.Value, null bool) {
-	st := &s.s[i]
+// addValue records v, which may be null (the rewrite path's values say so themselves).
+func (s *statsSet) addValue(i int, v parquet.Value, null bool) {
 	if null {
-		st.nulls++
+		s.nulls[i]++
 		return
 	}
+	s.add(i, v)
+}
+
+// add records the non-null value v of column i.
+func (s *statsSet) add(i int, v parquet.Value) {
+	st := &s.s[i]
 	if !st.tracking {
 		return
 	}
 	if st.isFloat {
 		var f float64
-		if s.cols[i].Kind == KindFloat32 {
+		if st.float32 {
 			f = float64(v.Float())
 		} else {
 			f = v.Double()
@@ -62,7 +74,7 @@ func (s *statsSet) add(i int, v parquet.Value, null bool) {
 		return
 	}
 	var n int64
-	if v.Kind() == parquet.Int32 {
+	if st.int32 {
 		n = int64(v.Int32())
 	} else {
 		n = v.Int64()
@@ -80,7 +92,7 @@ func (s *statsSet) result() []ColumnStats {
 	out := make([]ColumnStats, len(s.cols))
 	for i, c := range s.cols {
 		st := s.s[i]
-		out[i] = ColumnStats{Column: c, Nulls: st.nulls}
+		out[i] = ColumnStats{Column: c, Nulls: s.nulls[i]}
 		if !st.seen {
 			continue
 		}
