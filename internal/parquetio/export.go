@@ -310,9 +310,9 @@ const (
 	pgEpochMicros = pgEpochDays * 86400 * 1000000
 )
 
-// wire is a column's Kind as a small integer: the export converts every value of every
-// row, and a switch over these compiles to a jump table where one over Kind's strings
-// compares text (a tenth of the export's client CPU when it did).
+// wire is a column's Kind as a small integer, worked out once per column: the export
+// converts every value of every row, and a switch over these compiles to a jump table
+// where one over Kind's strings compares text.
 type wire uint8
 
 const (
@@ -359,13 +359,11 @@ func wireOf(k Kind) (wire, int) {
 	return wireBytes, 0
 }
 
-// convert turns one raw column value (binary, or text for numeric and the fallback) of
-// a column with conversion code w and fixed size (0: variable) into a Parquet value.
-// Byte slices are copied into arena: pgx reuses its read buffer.
+// convert turns one non-NULL raw column value (binary, or text for numeric and the
+// fallback) of a column with conversion code w and fixed size (0: variable) into a
+// Parquet value; the caller handles NULL, which has no bytes to convert. Byte slices
+// are copied into arena: pgx reuses its read buffer.
 func convert(w wire, size int, b []byte, arena *[]byte) (parquet.Value, error) {
-	if b == nil {
-		return parquet.NullValue(), nil
-	}
 	if size != 0 && len(b) != size {
 		return parquet.Value{}, fmt.Errorf("parquetio: binary value of %d bytes, want %d", len(b), size)
 	}
