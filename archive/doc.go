@@ -27,31 +27,51 @@
 // [Run] takes the partitions that package retention says may leave hot storage (or an
 // explicit [Options.Partitions] list) and, for each, runs:
 //
-//	export   stream the partition (binary-format query) into Parquet, zstd, bounded row
+//	export   put the write guard on the partition (below), then stream it
+//	         (binary-format query) into Parquet, zstd, bounded row
 //	         groups ([ExportOptions]), uploaded with the store's multipart writer; the
 //	         column statistics and the rows per tenant come from the same stream
 //	verify   read the object back: it must hash to exactly the bytes written and its
 //	         footer must count the exported rows (every row decoded again with
-//	         [Options.VerifyRows]); and the row count of the partition now
+//	         [Options.VerifyRows]); and the write guard must have noted no write
 //	record   write the manifest next to the object; the catalog row holds it too
 //	detach   ALTER TABLE … DETACH PARTITION … CONCURRENTLY (FINALIZE when a previous
 //	         detach was interrupted; plain DETACH when the parent has a default partition)
-//	drop     DROP TABLE, or move it to [Options.DetachedSchema] with KeepDetached
+//	drop     in one transaction: lock the detached table, find no write noted, then
+//	         DROP TABLE, or move it to [Options.DetachedSchema] with KeepDetached
 //
 // The catalog row's state records the last completed step; a re-run resumes from there,
 // so a crash at any point ends, after a re-run, with the partition archived exactly once
 // and no rows lost. Each step is idempotent: an object left by a crashed run is verified
-// (and exported again when it fails, e.g. truncated); a partition whose row count changed
-// since its export is exported again before anything is detached; the detached table's
-// rows are counted again before the drop.
+// (and exported again when it fails, e.g. truncated); a partition written to since its
+// export is exported again before anything is detached, or before the drop when the
+// write came after the detach.
+//
+// # The write guard
+//
+// Before its export takes its snapshot, a partition gets two triggers, named after the
+// catalog's schema (lsos_archive_guard for INSERT, UPDATE and DELETE, one per row;
+// lsos_archive_guard_truncate for TRUNCATE), ENABLE ALWAYS so they fire under
+// session_replication_role = replica too. They call the catalog's note_write function
+// (SECURITY DEFINER: the writing roles need no privilege on the SDK's schema), which
+// notes the partition in the catalog's writes table in the writer's own transaction: a
+// write rolled back leaves no note. The verify step and the drop step read the note
+// instead of scanning the partition, and the drop step reads it under the lock its DROP
+// holds, so no write slips in between; an UPDATE that keeps the row count stops the
+// archive too. Creating the triggers takes a SHARE ROW EXCLUSIVE lock on the partition
+// for the moment of the DDL (writers wait, readers do not). A partition without a
+// working guard (a catalog installed by another role that keeps EXECUTE on the function
+// to itself, triggers dropped or disabled by hand) has its rows counted at both steps
+// instead, as before the guard existed, and the run logs why. The guard stays on a
+// partition whose archive stopped part-way, for the re-run; the drop removes it with the
+// table, and a kept copy loses it.
 //
 // One scan of the data: eligibility finds the tenants of a partition through its
 // tenant-leading index (package retention, EligibilityOptions.TenantsOnly), the export
 // counts the rows per tenant as they stream (integer, uuid, numeric, text and varchar
 // tenant columns; other types are counted by a query after the export), and the verify
-// step reads the object's bytes, not its rows. What remains besides the export are two
-// row counts, before the detach and before the drop, which catch rows written since the
-// export. A legal hold in force (package retention) on the
+// step reads the object's bytes, not its rows; rows written since the export are caught
+// by the write guard, not by counting. A legal hold in force (package retention) on the
 // partition or on the parent it was detached from stops before the drop and leaves the
 // partition detached; names go to the hold check quoted, so a mixed-case or quoted name is
 // matched exactly, and a hold that cannot be checked stops the drop. Every step is

@@ -535,7 +535,7 @@ func (r *runner) lifecycle(ctx context.Context, db DB, name governance.Qualified
 	}
 }
 
-var errReexport = errors.New("row count changed since the export")
+var errReexport = errors.New("rows changed since the export")
 
 func (r *runner) newManifest(ctx context.Context, db DB, name governance.QualifiedName, oid uint32) (*Manifest, error) {
 	// Tenants are counted after the export, so that they describe what was exported.
@@ -583,6 +583,11 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 		// and no second scan of the partition.
 		eo.CountBy = tenantCol
 	}
+	// The guard goes on before the export's snapshot: from now on a write to the
+	// partition is noted, and the verify and drop steps stop on the note.
+	if err := r.guard(ctx, db, name); err != nil {
+		return err
+	}
 	query := `SELECT * FROM ` + name.Quoted()
 	res, err := parquetio.Export(ctx, db, query, nil, r.store, m.Object, eo)
 	if errors.Is(err, parquetio.ErrNotCountable) {
@@ -616,9 +621,9 @@ func (r *runner) export(ctx context.Context, db DB, name governance.QualifiedNam
 }
 
 // verify checks the stored object against what the export wrote (its SHA-256 and
-// footer, or every row with Options.VerifyRows) and that the source table still holds
-// the exported number of rows, so that rows written after the export stop the run
-// before the detach.
+// footer, or every row with Options.VerifyRows) and that the partition was not written
+// to since (its write guard, see guard.go), so that rows written after the export stop
+// the run before the detach.
 func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedName, m *Manifest) error {
 	check := parquetio.VerifyStored
 	if r.opts.VerifyRows {
@@ -630,14 +635,14 @@ func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedNam
 		}
 		return err
 	}
-	var n int64
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
+	oid, err := relOID(ctx, db, name)
+	if err != nil {
 		return err
 	}
-	if n != m.Rows {
-		return fmt.Errorf("%w: %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
+	if oid == 0 {
+		return fmt.Errorf("%s disappeared after its export; was it dropped by hand or by pg_partman retention? Nothing was detached", name)
 	}
-	return nil
+	return r.unchanged(ctx, db, name, oid, m, "")
 }
 
 // detach detaches the partition, finishing an interrupted DETACH … CONCURRENTLY.
@@ -689,8 +694,8 @@ func (r *runner) detach(ctx context.Context, db DB, name governance.QualifiedNam
 			return fmt.Errorf("detach: %w", err)
 		}
 	}
-	// The rows are counted once, by the drop step, right before the drop: rows written
-	// between the verification and the detach are caught there, with nothing lost.
+	// Writes between the verification and the detach are caught by the drop step, which
+	// reads the write guard under the DROP's own lock, with nothing lost.
 	return nil
 }
 
@@ -712,13 +717,6 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 	}
 	if _, _, attached, err := parentOf(ctx, db, oid); err != nil || attached {
 		return "", "", fmt.Errorf("%s is attached again; refusing to drop it", name)
-	}
-	var n int64
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
-		return "", "", err
-	}
-	if n != m.Rows {
-		return "", "", fmt.Errorf("%w: detached %s has %d rows, the archive %d", errReexport, name, n, m.Rows)
 	}
 	tenants := m.tenantIDs()
 	// The detached table has no ancestors any more: ask about the parent it left too,
@@ -747,28 +745,58 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 		return "", "", err
 	}
 	defer unlock()
-	if r.opts.KeepDetached {
-		// The kept copy leaves the live schema, so it must not pin live rows: its
-		// foreign keys (inherited from the parent, kept by DETACH) would make a tenant's
-		// hard delete fail half-way. The archive object is the record; the copy needs
-		// no referential integrity. Dropped before the move so a re-run after a crash
-		// in between finds nothing left to drop.
-		if err := dropForeignKeys(ctx, db, name); err != nil {
-			return "", "", fmt.Errorf("drop the foreign keys of the kept copy %s: %w", name, err)
+	txdb, ok := db.(TxDB)
+	if !ok {
+		return "", "", fmt.Errorf("archive: drop %s: the connection cannot begin a transaction", name)
+	}
+	// One transaction: the table is locked, found unchanged since the export, and
+	// dropped (or moved) with no moment in between for a write to land in it.
+	err = pgx.BeginFunc(ctx, txdb, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE `+name.Quoted()+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+			return err
 		}
-		if _, err := db.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
-			return "", "", err
+		if _, _, attached, err := parentOf(ctx, tx, oid); err != nil || attached {
+			return fmt.Errorf("%s is attached again; refusing to drop it", name)
 		}
-		if _, err := db.Exec(ctx, `ALTER TABLE `+name.Quoted()+` SET SCHEMA `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
-			return "", "", fmt.Errorf("move to %s: %w", r.opts.DetachedSchema, err)
+		if err := r.unchanged(ctx, tx, name, oid, m, "detached "); err != nil {
+			return err
 		}
+		if r.opts.KeepDetached {
+			// The kept copy leaves the live schema, so it must not pin live rows: its
+			// foreign keys (inherited from the parent, kept by DETACH) would make a
+			// tenant's hard delete fail half-way. The archive object is the record; the
+			// copy needs no referential integrity, and no write guard.
+			if err := dropForeignKeys(ctx, tx, name); err != nil {
+				return fmt.Errorf("drop the foreign keys of the kept copy %s: %w", name, err)
+			}
+			if err := r.unguard(ctx, tx, name, oid); err != nil {
+				return fmt.Errorf("remove the write guard of the kept copy %s: %w", name, err)
+			}
+			if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `ALTER TABLE `+name.Quoted()+` SET SCHEMA `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
+				return fmt.Errorf("move to %s: %w", r.opts.DetachedSchema, err)
+			}
+			next = stateKept
+			return nil
+		}
+		if err := r.forgetWrites(ctx, tx, oid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DROP TABLE `+name.Quoted()); err != nil {
+			return fmt.Errorf("drop (another object depends on it?): %w", err)
+		}
+		next = stateDropped
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if next == stateKept {
 		m.Detached, m.DetachedName = kept.String(), qualified(kept)
-		return stateKept, "", nil
 	}
-	if _, err := db.Exec(ctx, `DROP TABLE `+name.Quoted()); err != nil {
-		return "", "", fmt.Errorf("drop (another object depends on it?): %w", err)
-	}
-	return stateDropped, "", nil
+	return next, "", nil
 }
 
 // dropForeignKeys drops every foreign key constraint of table.
