@@ -98,19 +98,24 @@ func (r *runner) guard(ctx context.Context, db DB, name governance.QualifiedName
 
 // unguard removes the guard triggers and the notes of a partition that stays in the
 // database (KeepDetached): the kept copy is no longer being archived. tx holds the
-// partition's ACCESS EXCLUSIVE lock.
-func (r *runner) unguard(ctx context.Context, tx DB, name governance.QualifiedName, oid uint32) error {
+// partition's ACCESS EXCLUSIVE lock; guarded is what unchanged returned.
+func (r *runner) unguard(ctx context.Context, tx DB, name governance.QualifiedName, oid uint32, guarded bool) error {
 	row, truncate := r.bk.guardTriggers()
 	for _, t := range []string{row, truncate} {
 		if _, err := tx.Exec(ctx, `DROP TRIGGER IF EXISTS `+sqlident.Quote(t)+` ON `+name.Quoted()); err != nil {
 			return err
 		}
 	}
-	return r.forgetWrites(ctx, tx, oid)
+	return r.forgetWrites(ctx, tx, oid, guarded)
 }
 
-// forgetWrites deletes the notes of a relation that leaves the archive's hands.
-func (r *runner) forgetWrites(ctx context.Context, db DB, oid uint32) error {
+// forgetWrites deletes the notes of a relation that leaves the archive's hands. Without
+// a guard there is nothing of this run's to forget, and the role may have no privilege
+// on the writes table (a catalog installed before the guard, granted table by table).
+func (r *runner) forgetWrites(ctx context.Context, db DB, oid uint32, guarded bool) error {
+	if !guarded {
+		return nil
+	}
 	_, err := db.Exec(ctx, `DELETE FROM `+r.bk.table("writes")+` WHERE rel = $1`, oid)
 	return err
 }
@@ -118,31 +123,35 @@ func (r *runner) forgetWrites(ctx context.Context, db DB, oid uint32) error {
 // unchanged returns errReexport when the partition was written to since its export:
 // a note of the write guard, or, when the partition has no working guard, a row count
 // that differs from the export's. what names the relation in the error ("detached …").
-func (r *runner) unchanged(ctx context.Context, db DB, name governance.QualifiedName, oid uint32, m *Manifest, what string) error {
+// guarded reports whether the guard decided (false: the rows were counted).
+func (r *runner) unchanged(ctx context.Context, db DB, name governance.QualifiedName, oid uint32, m *Manifest, what string) (guarded bool, err error) {
 	row, truncate := r.bk.guardTriggers()
 	var guards int
-	var op *string
 	// tgenabled 'A' is ENABLE ALWAYS, as guard leaves it: a trigger disabled (or set to
 	// fire on origin or replica only) could have missed writes.
-	if err := db.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = $1 AND t.tgname IN ($2, $3) AND t.tgenabled = 'A'
-			    AND t.tgfoid = to_regprocedure($4)),
-			(SELECT w.op FROM `+r.bk.table("writes")+` w WHERE w.rel = $1)`,
-		oid, row, truncate, r.bk.guardFunction()+"()").Scan(&guards, &op); err != nil {
-		return err
-	}
-	if op != nil {
-		return fmt.Errorf("%w: %s%s was written to (%s) after its export", errReexport, what, name, *op)
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = $1 AND t.tgname IN ($2, $3)
+			AND t.tgenabled = 'A' AND t.tgfoid = to_regprocedure($4)`,
+		oid, row, truncate, r.bk.guardFunction()+"()").Scan(&guards); err != nil {
+		return false, err
 	}
 	if guards == 2 {
-		return nil
+		// The writes table is read only behind a working guard: a role that could not
+		// put one on may have no privilege on it.
+		var op *string
+		if err := db.QueryRow(ctx, `SELECT (SELECT w.op FROM `+r.bk.table("writes")+` w WHERE w.rel = $1)`, oid).Scan(&op); err != nil {
+			return false, err
+		}
+		if op != nil {
+			return true, fmt.Errorf("%w: %s%s was written to (%s) after its export", errReexport, what, name, *op)
+		}
+		return true, nil
 	}
 	var n int64
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM `+name.Quoted()).Scan(&n); err != nil {
-		return err
+		return false, err
 	}
 	if n != m.Rows {
-		return fmt.Errorf("%w: %s%s has %d rows, the archive %d", errReexport, what, name, n, m.Rows)
+		return false, fmt.Errorf("%w: %s%s has %d rows, the archive %d", errReexport, what, name, n, m.Rows)
 	}
-	return nil
+	return false, nil
 }

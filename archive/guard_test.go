@@ -226,51 +226,72 @@ func TestGuardRemovedFromKeptCopy(t *testing.T) {
 	}
 }
 
-// TestGuardWithoutExecuteCountsRows: a role that may archive (it owns the tables) but
-// may not execute the guard function (another role installed the catalog and revoked
-// it) archives with row counts instead, and is told so in the log.
-func TestGuardWithoutExecuteCountsRows(t *testing.T) {
-	ctx := context.Background()
-	db := sampleDB(t)
-	if err := Install(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	role := fmt.Sprintf("lsos_guard_archiver_%d", time.Now().UnixNano())
-	setup := []string{
-		`CREATE ROLE ` + role + ` NOLOGIN`,
-		`GRANT USAGE ON SCHEMA lsos_archive TO ` + role,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lsos_archive TO ` + role,
-		`GRANT USAGE ON ALL SEQUENCES IN SCHEMA lsos_archive TO ` + role,
-		`ALTER TABLE ranking_snapshots OWNER TO ` + role,
-		`ALTER TABLE ranking_snapshots_2024_11 OWNER TO ` + role,
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
-		_, _ = db.Exec(context.Background(), `DROP ROLE IF EXISTS `+role)
-	})
-	for _, s := range setup {
-		if _, err := db.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	conn, err := db.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET ROLE `+role); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Exec(context.Background(), `RESET ROLE`)
-	var logs strings.Builder
-	rep, err := run(t, conn, fileStore(t), Options{Partitions: []Partition{{Name: guardedPart}}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Partitions[0].State != stateDropped {
-		t.Fatalf("state %q; want dropped", rep.Partitions[0].State)
-	}
-	if !strings.Contains(logs.String(), "no write guard on the partition") {
-		t.Fatalf("the log does not say the rows are counted instead:\n%s", logs.String())
+// TestGuardWithoutPrivilegesCountsRows: a role that may archive (it owns the tables)
+// but may not execute the guard function (another role installed the catalog, which
+// keeps EXECUTE to itself), or was granted the catalog's tables before the writes table
+// existed, archives with row counts instead, is told so in the log, and still stops on
+// a row written after the export.
+func TestGuardWithoutPrivilegesCountsRows(t *testing.T) {
+	for _, tc := range []struct{ name, grant string }{
+		{"no execute on the function", ``},
+		{"no privilege on the writes table", `REVOKE ALL ON lsos_archive.writes FROM %[1]s; GRANT EXECUTE ON FUNCTION lsos_archive.note_write() TO %[1]s`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := sampleDB(t)
+			if err := Install(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			role := fmt.Sprintf("lsos_guard_archiver_%d", time.Now().UnixNano())
+			setup := []string{
+				`CREATE ROLE ` + role + ` NOLOGIN`,
+				`GRANT USAGE ON SCHEMA lsos_archive TO ` + role,
+				`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA lsos_archive TO ` + role,
+				`GRANT USAGE ON ALL SEQUENCES IN SCHEMA lsos_archive TO ` + role,
+				`ALTER TABLE ranking_snapshots OWNER TO ` + role,
+				`ALTER TABLE ranking_snapshots_2024_11 OWNER TO ` + role,
+			}
+			if tc.grant != "" {
+				setup = append(setup, strings.Split(fmt.Sprintf(tc.grant, role), "; ")...)
+			}
+			t.Cleanup(func() {
+				_, _ = db.Exec(context.Background(), `DROP OWNED BY `+role+` CASCADE`)
+				_, _ = db.Exec(context.Background(), `DROP ROLE IF EXISTS `+role)
+			})
+			for _, s := range setup {
+				if _, err := db.Exec(ctx, s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+			conn, err := db.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Release()
+			if _, err := conn.Exec(ctx, `SET ROLE `+role); err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Exec(context.Background(), `RESET ROLE`)
+			var logs strings.Builder
+			store := fileStore(t)
+			opts := Options{Partitions: []Partition{{Name: guardedPart}}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			stopAfter(t, conn, store, StepVerify, opts)
+			if !strings.Contains(logs.String(), "no write guard on the partition") {
+				t.Fatalf("the log does not say the rows are counted instead:\n%s", logs.String())
+			}
+			if _, err := conn.Exec(ctx, `INSERT INTO ranking_snapshots SELECT tenant_id, keyword_id, captured_on + 1, 99, url, serp_features FROM ranking_snapshots_2024_11 WHERE captured_on = '2024-11-01' ON CONFLICT DO NOTHING`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := run(t, conn, store, opts); !errors.Is(err, ErrVerify) || !strings.Contains(err.Error(), "rows, the archive") {
+				t.Fatalf("err %v; want ErrVerify from the row count", err)
+			}
+			rep, err := run(t, conn, store, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Partitions[0].State != stateDropped {
+				t.Fatalf("state %q; want dropped", rep.Partitions[0].State)
+			}
+		})
 	}
 }

@@ -642,7 +642,8 @@ func (r *runner) verify(ctx context.Context, db DB, name governance.QualifiedNam
 	if oid == 0 {
 		return fmt.Errorf("%s disappeared after its export; was it dropped by hand or by pg_partman retention? Nothing was detached", name)
 	}
-	return r.unchanged(ctx, db, name, oid, m, "")
+	_, err = r.unchanged(ctx, db, name, oid, m, "")
+	return err
 }
 
 // detach detaches the partition, finishing an interrupted DETACH … CONCURRENTLY.
@@ -758,7 +759,8 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 		if _, _, attached, err := parentOf(ctx, tx, oid); err != nil || attached {
 			return fmt.Errorf("%s is attached again; refusing to drop it", name)
 		}
-		if err := r.unchanged(ctx, tx, name, oid, m, "detached "); err != nil {
+		guarded, err := r.unchanged(ctx, tx, name, oid, m, "detached ")
+		if err != nil {
 			return err
 		}
 		if r.opts.KeepDetached {
@@ -769,7 +771,7 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 			if err := dropForeignKeys(ctx, tx, name); err != nil {
 				return fmt.Errorf("drop the foreign keys of the kept copy %s: %w", name, err)
 			}
-			if err := r.unguard(ctx, tx, name, oid); err != nil {
+			if err := r.unguard(ctx, tx, name, oid, guarded); err != nil {
 				return fmt.Errorf("remove the write guard of the kept copy %s: %w", name, err)
 			}
 			if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+sqlident.Quote(r.opts.DetachedSchema)); err != nil {
@@ -781,7 +783,7 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 			next = stateKept
 			return nil
 		}
-		if err := r.forgetWrites(ctx, tx, oid); err != nil {
+		if err := r.forgetWrites(ctx, tx, oid, guarded); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DROP TABLE `+name.Quoted()); err != nil {
