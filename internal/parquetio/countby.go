@@ -1,6 +1,7 @@
 package parquetio
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -47,6 +48,11 @@ type valueCounter struct {
 	kind   Kind
 	counts map[string]int64 // keyed by the raw wire bytes
 	nulls  int64
+	// last and run are the current run of equal values, not yet in counts: rows come
+	// clustered by tenant (the tenant leads the primary key, and a month's rows are
+	// loaded tenant by tenant), so most rows cost a byte comparison, not a map update.
+	last []byte
+	run  int64
 }
 
 // newValueCounter returns a counter of column name among cols, or an error naming the
@@ -70,12 +76,26 @@ func (v *valueCounter) add(raw []byte) {
 		v.nulls++
 		return
 	}
-	v.counts[string(raw)]++
+	if v.run > 0 && bytes.Equal(raw, v.last) {
+		v.run++
+		return
+	}
+	v.flush()
+	v.last, v.run = append(v.last[:0], raw...), 1
+}
+
+// flush adds the current run to counts.
+func (v *valueCounter) flush() {
+	if v.run > 0 {
+		v.counts[string(v.last)] += v.run
+		v.run = 0
+	}
 }
 
 // result returns the counts with values in PostgreSQL's text form, ordered as integers
 // for integer kinds and bytewise otherwise, the NULL count last.
 func (v *valueCounter) result() ([]ValueCount, error) {
+	v.flush()
 	out := make([]ValueCount, 0, len(v.counts)+1)
 	type keyed struct {
 		n   int64

@@ -112,3 +112,20 @@ func TestCountByRefusesUnknownAndUncountableColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestCountByRunsThatRecur: the counter keeps the current run of equal values aside;
+// a value that comes back after others, or after a NULL, is added to its earlier count,
+// and the last run is counted too.
+func TestCountByRunsThatRecur(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t, "parquetio-types", pgtest.SQLSetup("SET TIME ZONE 'America/New_York'", typesSQL))
+	res, err := ExportTo(ctx, db, `SELECT x, i FROM unnest(ARRAY[1, 1, 2, 1, NULL, 1, 3, 3, 2, 2]::int8[]) WITH ORDINALITY AS u(x, i) ORDER BY i`,
+		nil, io.Discard, Options{CountBy: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ValueCount{{Value: "1", Rows: 4}, {Value: "2", Rows: 3}, {Value: "3", Rows: 2}, {Null: true, Rows: 1}}
+	if d := cmp.Diff(want, res.Counts); d != "" {
+		t.Fatalf("counts (-want +got):\n%s", d)
+	}
+}
