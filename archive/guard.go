@@ -44,12 +44,8 @@ func (b Bookkeeping) guardFunction() string {
 // guard that cannot be put on (no EXECUTE on the function, a relation kind that takes
 // no triggers) is logged and the checks fall back to counting rows.
 func (r *runner) guard(ctx context.Context, db DB, name governance.QualifiedName) error {
-	txdb, ok := db.(TxDB)
-	if !ok {
-		return fmt.Errorf("archive: guard %s: the connection cannot begin a transaction", name)
-	}
 	row, truncate := r.bk.guardTriggers()
-	err := pgx.BeginFunc(ctx, txdb, func(tx pgx.Tx) error {
+	err := inTransaction(ctx, db, func(tx pgx.Tx) error {
 		var oid uint32
 		var hasRow, hasTruncate bool
 		if err := tx.QueryRow(ctx, `SELECT c.oid,
@@ -154,4 +150,14 @@ func (r *runner) unchanged(ctx context.Context, db DB, name governance.Qualified
 		return false, fmt.Errorf("%w: %s%s has %d rows, the archive %d", errReexport, what, name, n, m.Rows)
 	}
 	return false, nil
+}
+
+// inTransaction runs fn in a transaction on db, the one connection a partition's steps
+// run on (its advisory lock is that session's).
+func inTransaction(ctx context.Context, db DB, fn func(pgx.Tx) error) error {
+	txdb, ok := db.(TxDB)
+	if !ok {
+		return fmt.Errorf("archive: %T cannot begin a transaction", db)
+	}
+	return pgx.BeginFunc(ctx, txdb, fn)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gocloud.dev/blob"
 )
 
@@ -24,6 +25,16 @@ func stopAfter(t *testing.T, db TxDB, store *blob.Bucket, step Step, opts Option
 	if _, err := run(t, db, store, opts); !errors.Is(err, ErrCrash) {
 		t.Fatalf("run stopped after %s: %v; want ErrCrash", step, err)
 	}
+}
+
+// stoppedAt is a fresh sample database and store where the archive of guardedPart
+// stopped right after step, and the options that resume it.
+func stoppedAt(t *testing.T, step Step) (*pgxpool.Pool, *blob.Bucket, Options) {
+	t.Helper()
+	db, store := sampleDB(t), fileStore(t)
+	opts := Options{Partitions: []Partition{{Name: guardedPart}}}
+	stopAfter(t, db, store, step, opts)
+	return db, store, opts
 }
 
 // attached reports whether ranking_snapshots_2024_11 is still a partition.
@@ -108,10 +119,7 @@ func TestGuardStopsOnWritesAfterExport(t *testing.T) {
 // note; the archive completes without exporting again.
 func TestGuardIgnoresRolledBackWrites(t *testing.T) {
 	ctx := context.Background()
-	db := sampleDB(t)
-	store := fileStore(t)
-	opts := Options{Partitions: []Partition{{Name: guardedPart}}}
-	stopAfter(t, db, store, StepVerify, opts)
+	db, store, opts := stoppedAt(t, StepVerify)
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -139,10 +147,7 @@ func TestGuardIgnoresRolledBackWrites(t *testing.T) {
 // with the row, and the next run exports it again.
 func TestGuardCatchesWritesBetweenDetachAndDrop(t *testing.T) {
 	ctx := context.Background()
-	db := sampleDB(t)
-	store := fileStore(t)
-	opts := Options{Partitions: []Partition{{Name: guardedPart}}}
-	stopAfter(t, db, store, StepDetach, opts)
+	db, store, opts := stoppedAt(t, StepDetach)
 	if attached(t, db) {
 		t.Fatal("the partition is still attached after the detach step")
 	}
@@ -174,10 +179,7 @@ func TestGuardMissingFallsBackToCounting(t *testing.T) {
 	for _, how := range []string{"drop", "disable"} {
 		t.Run(how, func(t *testing.T) {
 			ctx := context.Background()
-			db := sampleDB(t)
-			store := fileStore(t)
-			opts := Options{Partitions: []Partition{{Name: guardedPart}}}
-			stopAfter(t, db, store, StepVerify, opts)
+			db, store, opts := stoppedAt(t, StepVerify)
 			if n := count(t, db, `SELECT count(*) FROM pg_trigger WHERE tgrelid = 'ranking_snapshots_2024_11'::regclass AND tgname LIKE 'lsos_archive_guard%' AND tgenabled = 'A'`); n != 2 {
 				t.Fatalf("%d guard triggers enabled always on the exported partition; want 2", n)
 			}

@@ -716,9 +716,6 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 		}
 		return stateDropped, "", nil
 	}
-	if _, _, attached, err := parentOf(ctx, db, oid); err != nil || attached {
-		return "", "", fmt.Errorf("%s is attached again; refusing to drop it", name)
-	}
 	tenants := m.tenantIDs()
 	// The detached table has no ancestors any more: ask about the parent it left too,
 	// whose holds cover its partitions.
@@ -746,17 +743,15 @@ func (r *runner) drop(ctx context.Context, db DB, name governance.QualifiedName,
 		return "", "", err
 	}
 	defer unlock()
-	txdb, ok := db.(TxDB)
-	if !ok {
-		return "", "", fmt.Errorf("archive: drop %s: the connection cannot begin a transaction", name)
-	}
-	// One transaction: the table is locked, found unchanged since the export, and
-	// dropped (or moved) with no moment in between for a write to land in it.
-	err = pgx.BeginFunc(ctx, txdb, func(tx pgx.Tx) error {
+	// One transaction: the table is locked, found detached and unchanged since the
+	// export, and dropped (or moved) with no moment in between for a write to land in it.
+	err = inTransaction(ctx, db, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE `+name.Quoted()+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		if _, _, attached, err := parentOf(ctx, tx, oid); err != nil || attached {
+		if _, _, attached, err := parentOf(ctx, tx, oid); err != nil {
+			return err
+		} else if attached {
 			return fmt.Errorf("%s is attached again; refusing to drop it", name)
 		}
 		guarded, err := r.unchanged(ctx, tx, name, oid, m, "detached ")
