@@ -60,8 +60,10 @@
 // holds, so no write slips in between; an UPDATE that keeps the row count stops the
 // archive too. Creating the triggers takes a SHARE ROW EXCLUSIVE lock on the partition
 // for the moment of the DDL (writers wait, readers do not). A partition without a
-// working guard (a catalog installed by another role that keeps EXECUTE on the function
-// to itself, triggers dropped or disabled by hand) has its rows counted at both steps
+// working guard (one that is not a plain table, such as a partition partitioned in turn,
+// whose writes would be noted under the leaf they land in; a catalog installed by another
+// role that keeps EXECUTE on the function to itself; triggers dropped or disabled by
+// hand) has its rows counted at both steps
 // instead, as before the guard existed, and the run logs why. The guard stays on a
 // partition whose archive stopped part-way, for the re-run; the drop removes it with the
 // table, and a kept copy loses it.

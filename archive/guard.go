@@ -36,6 +36,9 @@ func (b Bookkeeping) guardFunction() string {
 	return sqlident.Name{Schema: b.Schema(), Name: "note_write"}.Quoted()
 }
 
+// errNotGuardable: the partition is not a plain table (see guard).
+var errNotGuardable = errors.New("archive: not a plain table")
+
 // guard puts the write guard on a partition and clears its earlier notes, in one
 // transaction, before the export query takes its snapshot: any write committed after
 // it is noted (one committed in between is noted too, and only costs a re-export).
@@ -47,12 +50,19 @@ func (r *runner) guard(ctx context.Context, db DB, name governance.QualifiedName
 	row, truncate := r.bk.guardTriggers()
 	err := inTransaction(ctx, db, func(tx pgx.Tx) error {
 		var oid uint32
+		var kind string
 		var hasRow, hasTruncate bool
-		if err := tx.QueryRow(ctx, `SELECT c.oid,
+		if err := tx.QueryRow(ctx, `SELECT c.oid, c.relkind::text,
 			       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = $2),
 			       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = $3)
-			FROM pg_class c WHERE c.oid = to_regclass($1)`, name.Quoted(), row, truncate).Scan(&oid, &hasRow, &hasTruncate); err != nil {
+			FROM pg_class c WHERE c.oid = to_regclass($1)`, name.Quoted(), row, truncate).Scan(&oid, &kind, &hasRow, &hasTruncate); err != nil {
 			return err
+		}
+		if kind != "r" {
+			// A partition that is itself partitioned would note its writes under the
+			// leaf written to (TG_RELID), and a foreign table's writes happen elsewhere:
+			// only a plain table is guarded; the others are counted.
+			return errNotGuardable
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM `+r.bk.table("writes")+` WHERE rel = $1`, oid); err != nil {
 			return err
@@ -78,6 +88,11 @@ func (r *runner) guard(ctx context.Context, db DB, name governance.QualifiedName
 		}
 		return nil
 	})
+	if errors.Is(err, errNotGuardable) {
+		r.opts.Logger.InfoContext(ctx, "archive: the partition is not a plain table; its rows are counted before the detach and the drop instead of guarded",
+			"partition", name.String())
+		return nil
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == "42501" || pgErr.Code == "42809") {
 		// insufficient_privilege (no EXECUTE on the guard function: another role installed

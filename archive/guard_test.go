@@ -297,3 +297,45 @@ func TestGuardWithoutPrivilegesCountsRows(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardSubpartitionedPartitionIsCounted: a partition that is itself partitioned
+// gets no guard (a write would be noted under the leaf it lands in); it is archived with
+// row counts, which still stop the run on a row inserted after the export.
+func TestGuardSubpartitionedPartitionIsCounted(t *testing.T) {
+	ctx := context.Background()
+	db := sampleDB(t)
+	store := fileStore(t)
+	for _, s := range []string{
+		`CREATE TABLE subp (tenant_id bigint NOT NULL, d date NOT NULL, v int) PARTITION BY RANGE (d)`,
+		`CREATE TABLE subp_2024_01 PARTITION OF subp FOR VALUES FROM ('2024-01-01') TO ('2024-02-01') PARTITION BY LIST (tenant_id)`,
+		`CREATE TABLE subp_2024_01_t1 PARTITION OF subp_2024_01 FOR VALUES IN (1)`,
+		`CREATE TABLE subp_2024_01_rest PARTITION OF subp_2024_01 DEFAULT`,
+		`INSERT INTO subp SELECT g % 3 + 1, DATE '2024-01-01' + g % 28, g FROM generate_series(1, 300) g`,
+	} {
+		if _, err := db.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	opts := Options{Partitions: []Partition{{Name: "public.subp_2024_01"}}}
+	opts.crashAfter = StepVerify
+	if _, err := run(t, db, store, opts); !errors.Is(err, ErrCrash) {
+		t.Fatalf("run stopped after verify: %v; want ErrCrash", err)
+	}
+	opts.crashAfter = ""
+	if n := count(t, db, `SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'lsos_archive_guard%'`); n != 0 {
+		t.Fatalf("%d guard triggers on a sub-partitioned partition or its leaves; want 0", n)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO subp VALUES (1, '2024-01-05', -1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, db, store, opts); !errors.Is(err, ErrVerify) || !strings.Contains(err.Error(), "rows, the archive") {
+		t.Fatalf("err %v; want ErrVerify from the row count", err)
+	}
+	rep, err := run(t, db, store, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, rows := rep.Archived(); p != 1 || rows != 301 {
+		t.Fatalf("archived %d partitions, %d rows; want 1, 301", p, rows)
+	}
+}
