@@ -52,10 +52,14 @@ func (r *runner) guard(ctx context.Context, db DB, name governance.QualifiedName
 		var oid uint32
 		var kind string
 		var hasRow, hasTruncate bool
-		if err := tx.QueryRow(ctx, `SELECT c.oid, c.relkind::text,
+		err := tx.QueryRow(ctx, `SELECT c.oid, c.relkind::text,
 			       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = $2),
 			       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = $3)
-			FROM pg_class c WHERE c.oid = to_regclass($1)`, name.Quoted(), row, truncate).Scan(&oid, &kind, &hasRow, &hasTruncate); err != nil {
+			FROM pg_class c WHERE c.oid = to_regclass($1)`, name.Quoted(), row, truncate).Scan(&oid, &kind, &hasRow, &hasTruncate)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%s does not exist (dropped by hand or by pg_partman retention?); nothing was exported", name)
+		}
+		if err != nil {
 			return err
 		}
 		if kind != "r" {
