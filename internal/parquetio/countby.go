@@ -44,9 +44,12 @@ func countable(c Column) bool {
 // tenant counts of an archive come from the rows exported, in the same snapshot, instead
 // of a second scan of the table.
 type valueCounter struct {
-	col    int
-	kind   Kind
-	counts map[string]int64 // keyed by the raw wire bytes
+	col  int
+	kind Kind
+	// counts is keyed by the raw wire bytes; a pointer value lets a known value be
+	// counted with a lookup by the []byte (which does not allocate) instead of an
+	// assignment (which copies the key into a new string every time).
+	counts map[string]*int64
 	nulls  int64
 	// last and run are the current run of equal values, not yet in counts: rows come
 	// clustered by tenant (the tenant leads the primary key, and a month's rows are
@@ -66,11 +69,10 @@ func newValueCounter(cols []Column, name string) (*valueCounter, error) {
 	if !countable(cols[i]) {
 		return nil, fmt.Errorf("%w: %q is of type %s; rows are counted per value only for integer, uuid, numeric, text and varchar columns", ErrNotCountable, name, cols[i].Type)
 	}
-	return &valueCounter{col: i, kind: cols[i].Kind, counts: map[string]int64{}}, nil
+	return &valueCounter{col: i, kind: cols[i].Kind, counts: map[string]*int64{}}, nil
 }
 
-// add counts one row whose column value is raw (nil: NULL). The map lookup with a
-// converted []byte key does not allocate; only a new value is copied.
+// add counts one row whose column value is raw (nil: NULL); only a new value is copied.
 func (v *valueCounter) add(raw []byte) {
 	if raw == nil {
 		v.nulls++
@@ -86,10 +88,16 @@ func (v *valueCounter) add(raw []byte) {
 
 // flush adds the current run to counts.
 func (v *valueCounter) flush() {
-	if v.run > 0 {
-		v.counts[string(v.last)] += v.run
-		v.run = 0
+	if v.run == 0 {
+		return
 	}
+	if p := v.counts[string(v.last)]; p != nil {
+		*p += v.run
+	} else {
+		n := v.run
+		v.counts[string(v.last)] = &n
+	}
+	v.run = 0
 }
 
 // result returns the counts with values in PostgreSQL's text form, ordered as integers
@@ -102,7 +110,8 @@ func (v *valueCounter) result() ([]ValueCount, error) {
 		out ValueCount
 	}
 	ks := make([]keyed, 0, len(v.counts))
-	for raw, rows := range v.counts {
+	for raw, p := range v.counts {
+		rows := *p
 		s, n, err := textOf(v.kind, []byte(raw))
 		if err != nil {
 			return nil, err
