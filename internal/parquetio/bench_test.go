@@ -113,6 +113,7 @@ func BenchmarkCopyBinary(b *testing.B) {
 	}
 	defer conn.Release()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	var size int64
 	for i := 0; i < b.N; i++ {
 		w := &countW{}
@@ -121,6 +122,7 @@ func BenchmarkCopyBinary(b *testing.B) {
 		}
 		size = w.n
 	}
+	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "client-cpu-s/op")
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size)/(1<<20), "MiB")
 	peakRSS(b)

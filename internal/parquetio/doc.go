@@ -8,9 +8,14 @@
 // mapping exists), builds the Parquet schema at run time from the PostgreSQL column types
 // in the query's column order, and writes zstd-compressed row groups bounded by
 // [Options.RowGroupRows] and [Options.RowGroupBytes], so memory stays flat whatever the
-// size of the source. Rows are decoded in the calling goroutine and encoded and
-// compressed in a second one, a few 512-row batches apart, so that the export keeps
-// pace with the server on two cores. The SHA-256 and size of the object are computed while it is
+// size of the source. Rows are decoded in the calling goroutine straight into typed
+// column buffers, and encoded and compressed in a second one, a few 512-row batches
+// apart, so that the export keeps pace with the server on two cores. The file layout is
+// written by this package (see fileWriter: parquet-go's value-at-a-time writer cost as
+// much CPU as the server's scan); the schema, format structures, encoders and codec are
+// parquet-go's, and parquet-go reads the objects back. Text, JSON and numeric columns
+// are dictionary-encoded where values repeat (PLAIN for a row group whose values are
+// mostly distinct); data pages are version 2. The SHA-256 and size of the object are computed while it is
 // written; per-column null counts and, for ordered non-text types, min/max go into the
 // [Result]. Text, bytea and JSON min/max are never recorded, so no data value that might
 // be sensitive reaches a manifest or catalog.

@@ -3,19 +3,14 @@ package parquetio
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 	"gocloud.dev/blob"
 
 	"github.com/lsos/lsosgov/internal/dbx"
@@ -246,27 +241,12 @@ func ExportTo(ctx context.Context, db DB, query string, args []any, w io.Writer,
 			return Result{}, err
 		}
 	}
-	colJSON, _ := json.Marshal(cols)
 	cw := &countingWriter{w: w, h: sha256.New()}
-	wopts := []parquet.WriterOption{
-		parquet.NewSchema("row", newOrderedGroup(cols)),
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
-		parquet.MaxRowsPerRowGroup(int64(opts.RowGroupRows)),
-		parquet.PageBufferSize(512 << 10),
-		parquet.KeyValueMetadata(MetaColumns, string(colJSON)),
+	stats := newStats(cols)
+	fw, err := newFileWriter(cw, cols, opts, stats)
+	if err != nil {
+		return Result{}, err
 	}
-	for k, v := range opts.Metadata {
-		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
-	}
-	for _, c := range cols {
-		if !c.Kind.ordered() {
-			// Page bounds of text, JSON, bytes and numeric-as-text order bytes, not
-			// values: nothing reads them, and comparing every value costs the writer
-			// about a tenth of its time on text-heavy tables.
-			wopts = append(wopts, parquet.SkipPageBounds(c.Name))
-		}
-	}
-	pw := parquet.NewWriter(cw, wopts...)
 
 	formats := make(pgx.QueryResultFormats, len(cols))
 	for i, c := range cols {
@@ -287,12 +267,11 @@ func ExportTo(ctx context.Context, db DB, query string, args []any, w io.Writer,
 		}
 	}
 
-	stats := newStats(cols)
-	total, err := pipeline(ctx, rows, cols, pw, stats, counter, opts)
+	total, err := pipeline(ctx, rows, cols, fw, counter, opts)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := pw.Close(); err != nil {
+	if err := fw.close(); err != nil {
 		return Result{}, fmt.Errorf("parquetio: finish file: %w", err)
 	}
 	res := Result{Rows: total, Bytes: cw.n, SHA256: hex.EncodeToString(cw.h.Sum(nil)), Columns: stats.result()}
@@ -359,68 +338,8 @@ func wireOf(k Kind) (wire, int) {
 	return wireBytes, 0
 }
 
-// convert turns one non-NULL raw column value (binary, or text for numeric and the
-// fallback) of a column with conversion code w and fixed size (0: variable) into a
-// Parquet value; the caller handles NULL, which has no bytes to convert. Byte slices
-// are copied into arena: pgx reuses its read buffer.
-func convert(w wire, size int, b []byte, arena *[]byte) (parquet.Value, error) {
-	if size != 0 && len(b) != size {
-		return parquet.Value{}, fmt.Errorf("parquetio: binary value of %d bytes, want %d", len(b), size)
-	}
-	be := binary.BigEndian
-	switch w {
-	case wireInt16:
-		return parquet.Int32Value(int32(int16(be.Uint16(b)))), nil
-	case wireInt32:
-		return parquet.Int32Value(int32(be.Uint32(b))), nil
-	case wireInt64:
-		return parquet.Int64Value(int64(be.Uint64(b))), nil
-	case wireFloat32:
-		return parquet.FloatValue(math.Float32frombits(be.Uint32(b))), nil
-	case wireFloat64:
-		return parquet.DoubleValue(math.Float64frombits(be.Uint64(b))), nil
-	case wireBool:
-		return parquet.BooleanValue(b[0] != 0), nil
-	case wireDate:
-		d := int32(be.Uint32(b))
-		if d == math.MaxInt32 || d == math.MinInt32 { // ±infinity
-			return parquet.Int32Value(d), nil
-		}
-		u := int64(d) + pgEpochDays
-		if u >= math.MaxInt32 || u <= math.MinInt32 {
-			return parquet.Value{}, fmt.Errorf("%w: date %d days after 2000-01-01", ErrOutOfRange, d)
-		}
-		return parquet.Int32Value(int32(u)), nil
-	case wireTimestamp:
-		t := int64(be.Uint64(b))
-		if t == math.MaxInt64 || t == math.MinInt64 {
-			return parquet.Int64Value(t), nil
-		}
-		if t > math.MaxInt64-pgEpochMicros-1 {
-			return parquet.Value{}, fmt.Errorf("%w: timestamp %d µs after 2000-01-01", ErrOutOfRange, t)
-		}
-		return parquet.Int64Value(t + pgEpochMicros), nil
-	case wireTime:
-		return parquet.Int64Value(int64(be.Uint64(b))), nil
-	case wireUUID:
-		return parquet.FixedLenByteArrayValue(copyBytes(arena, b)), nil
-	case wireJSONB:
-		if len(b) == 0 || b[0] != 1 {
-			return parquet.Value{}, fmt.Errorf("parquetio: unknown jsonb binary version")
-		}
-		return parquet.ByteArrayValue(copyBytes(arena, b[1:])), nil
-	}
-	return parquet.ByteArrayValue(copyBytes(arena, b)), nil
-}
-
 // fixedSize is the binary wire size of fixed-width kinds (0: variable).
 func fixedSize(k Kind) int {
 	_, n := wireOf(k)
 	return n
-}
-
-func copyBytes(arena *[]byte, b []byte) []byte {
-	start := len(*arena)
-	*arena = append(*arena, b...)
-	return (*arena)[start:len(*arena):len(*arena)]
 }

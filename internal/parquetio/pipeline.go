@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/parquet-go/parquet-go"
 )
 
 // batchRows is the number of rows handed from the reading goroutine to the writing one.
@@ -20,33 +19,24 @@ const batchRows = 512
 // pipeline holds besides the row group being built.
 const inFlight = 4
 
-// batch is a set of rows held column by column (values[c] are column c's values, one per
-// row), whose byte values live in arena (pgx reuses its read buffer, so every
-// variable-length value is copied here before the row leaves the reader).
+// batch is a set of rows held column by column, decoded into the typed column data
+// they are written from.
 type batch struct {
-	values  [][]parquet.Value
+	cols    []colData
 	rows    int
-	arena   []byte
 	pending int // raw bytes
 }
 
-// pipeline decodes rows in the calling goroutine and writes them (page encoding and
-// zstd compression, the costly part) in another, so that on two or more cores the
-// export keeps pace with the server's row stream.
-//
-// Rows are handed to the writer column by column (ColumnWriter.WriteRowValues): the
-// row-wise Writer.WriteRows splits every row back into its columns, copying each value
-// twice more (BenchmarkExport's client-cpu-s/op shows the difference).
-func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Writer, stats *statsSet, counter *valueCounter, opts Options) (int64, error) {
+// pipeline decodes rows in the calling goroutine and writes them (dictionary, page
+// encoding and zstd compression, the costly part) in another, so that on two or more
+// cores the export keeps pace with the server's row stream. It returns the rows written;
+// the caller closes fw.
+func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, fw *fileWriter, counter *valueCounter, opts Options) (int64, error) {
 	n := len(cols)
 	free := make(chan *batch, inFlight)
 	full := make(chan *batch, inFlight)
 	for range inFlight {
-		b := &batch{values: make([][]parquet.Value, n)}
-		for c := range b.values {
-			b.values[c] = make([]parquet.Value, 0, batchRows)
-		}
-		free <- b
+		free <- &batch{cols: make([]colData, n)}
 	}
 	type result struct {
 		total int64
@@ -56,36 +46,35 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 	go func() {
 		var total int64
 		var err error
-		pending, grouped := 0, 0
+		pending := 0
 		for b := range full {
 			if err == nil {
 				// A row group ends at exactly RowGroupRows rows (the batch is split
 				// there), or after the batch that takes it past RowGroupBytes.
 				for from := 0; from < b.rows && err == nil; {
-					to := min(b.rows, from+opts.RowGroupRows-grouped)
-					err = writeColumns(pw.ColumnWriters(), b, from, to)
-					grouped += to - from
-					if err == nil && grouped >= opts.RowGroupRows {
-						err = flushGroup(pw)
-						pending, grouped = 0, 0
+					to := min(b.rows, from+opts.RowGroupRows-fw.rows())
+					fw.add(b, from, to)
+					if fw.rows() >= opts.RowGroupRows {
+						err = fw.flush()
+						pending = 0
 					}
 					from = to
 				}
 				if err == nil {
 					total += int64(b.rows)
-					if pending += b.pending; pending >= opts.RowGroupBytes && grouped > 0 {
-						err = flushGroup(pw)
-						pending, grouped = 0, 0
+					if pending += b.pending; pending >= opts.RowGroupBytes && fw.rows() > 0 {
+						err = fw.flush()
+						pending = 0
 					}
 				}
 				if err == nil && opts.Progress != nil {
 					opts.Progress(total)
 				}
 			}
-			for c := range b.values {
-				b.values[c] = b.values[c][:0]
+			for c := range b.cols {
+				b.cols[c].reset()
 			}
-			b.rows, b.arena, b.pending = 0, b.arena[:0], 0
+			b.rows, b.pending = 0, 0
 			free <- b
 		}
 		done <- result{total, err}
@@ -122,18 +111,14 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 		}
 		for c, v := range raw {
 			if v == nil {
-				b.values[c] = append(b.values[c], parquet.NullValue().Level(0, 0, c))
-				stats.nulls[c]++
+				b.cols[c].appendNull()
 				continue
 			}
 			b.pending += len(v)
-			pv, err := convert(wires[c], sizes[c], v, &b.arena)
-			if err != nil {
+			if err := b.cols[c].appendRaw(wires[c], sizes[c], v); err != nil {
 				readErr = fmt.Errorf("parquetio: column %s (%s): %w", cols[c].Name, cols[c].Kind, err)
 				break
 			}
-			b.values[c] = append(b.values[c], pv.Level(0, 1, c))
-			stats.add(c, pv)
 		}
 		if readErr != nil {
 			break
@@ -156,28 +141,6 @@ func pipeline(ctx context.Context, rows pgx.Rows, cols []Column, pw *parquet.Wri
 		return 0, readErr
 	}
 	return res.total, res.err
-}
-
-// writeColumns writes rows [from, to) of a batch into the current row group, one column
-// at a time.
-func writeColumns(cws []*parquet.ColumnWriter, b *batch, from, to int) error {
-	if len(cws) != len(b.values) {
-		return fmt.Errorf("parquetio: the writer has %d columns, the batch %d", len(cws), len(b.values))
-	}
-	for c, vals := range b.values {
-		if _, err := cws[c].WriteRowValues(vals[from:to]); err != nil {
-			return fmt.Errorf("parquetio: write column %d: %w", c, err)
-		}
-	}
-	return nil
-}
-
-// flushGroup ends the current row group.
-func flushGroup(pw *parquet.Writer) error {
-	if err := pw.Flush(); err != nil {
-		return fmt.Errorf("parquetio: flush row group: %w", err)
-	}
-	return nil
 }
 
 // readError says why the export query's row stream ended early. pgx reports a backend

@@ -88,6 +88,30 @@ func (s *statsSet) add(i int, v parquet.Value) {
 	st.seen = true
 }
 
+// addInt records the range [lo, hi] of non-null values of integer-stored column i.
+func (s *statsSet) addInt(i int, lo, hi int64) {
+	st := &s.s[i]
+	if !st.seen || lo < st.minI {
+		st.minI = lo
+	}
+	if !st.seen || hi > st.maxI {
+		st.maxI = hi
+	}
+	st.seen = true
+}
+
+// addFloat records the range [lo, hi] of non-NaN values of float column i.
+func (s *statsSet) addFloat(i int, lo, hi float64) {
+	st := &s.s[i]
+	if !st.seen || lo < st.minF {
+		st.minF = lo
+	}
+	if !st.seen || hi > st.maxF {
+		st.maxF = hi
+	}
+	st.seen = true
+}
+
 func (s *statsSet) result() []ColumnStats {
 	out := make([]ColumnStats, len(s.cols))
 	for i, c := range s.cols {
