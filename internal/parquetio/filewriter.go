@@ -351,11 +351,10 @@ func (fw *fileWriter) buildDictionary(c int, d *colData) bool {
 func (fw *fileWriter) writeDictionaryPage(sizes *pageSizes) error {
 	values := appendPlainByteArrays(fw.scratch.values[:0], &fw.dvals, 0, len(fw.dvals.ends))
 	fw.scratch.values = values
-	comp, err := fw.codec.Encode(fw.scratch.comp[:0], values)
+	comp, err := fw.compress(values)
 	if err != nil {
-		return fmt.Errorf("parquetio: compress dictionary page: %w", err)
+		return err
 	}
-	fw.scratch.comp = comp
 	h := format.PageHeader{
 		Type:                 format.DictionaryPage,
 		UncompressedPageSize: int32(len(values)),
@@ -377,11 +376,10 @@ func (fw *fileWriter) writeDataPage(c int, d *colData, r0, r1, v0, v1 int, dicti
 	if err != nil {
 		return fmt.Errorf("parquetio: encode column %s: %w", fw.cols[c].Name, err)
 	}
-	comp, err := fw.codec.Encode(fw.scratch.comp[:0], values)
+	comp, err := fw.compress(values)
 	if err != nil {
-		return fmt.Errorf("parquetio: compress page: %w", err)
+		return err
 	}
-	fw.scratch.comp = comp
 	h := format.PageHeader{
 		Type:                 format.DataPageV2,
 		UncompressedPageSize: int32(len(levels) + len(values)),
@@ -431,6 +429,16 @@ func (fw *fileWriter) encodeValues(d *colData, v0, v1 int, dictionary bool) ([]b
 	}
 	fw.scratch.values = out
 	return out, format.Plain, err
+}
+
+// compress returns a page's values zstd-compressed, in a buffer reused for every page.
+func (fw *fileWriter) compress(values []byte) ([]byte, error) {
+	comp, err := fw.codec.Encode(fw.scratch.comp[:0], values)
+	if err != nil {
+		return nil, fmt.Errorf("parquetio: compress page: %w", err)
+	}
+	fw.scratch.comp = comp
+	return comp, nil
 }
 
 // writePage writes a page header, its definition levels and its compressed values.

@@ -61,31 +61,16 @@ func (s *statsSet) add(i int, v parquet.Value) {
 		} else {
 			f = v.Double()
 		}
-		if math.IsNaN(f) {
-			return
+		if !math.IsNaN(f) {
+			s.addFloat(i, f, f)
 		}
-		if !st.seen || f < st.minF {
-			st.minF = f
-		}
-		if !st.seen || f > st.maxF {
-			st.maxF = f
-		}
-		st.seen = true
 		return
 	}
-	var n int64
 	if st.int32 {
-		n = int64(v.Int32())
+		s.addInt(i, int64(v.Int32()), int64(v.Int32()))
 	} else {
-		n = v.Int64()
+		s.addInt(i, v.Int64(), v.Int64())
 	}
-	if !st.seen || n < st.minI {
-		st.minI = n
-	}
-	if !st.seen || n > st.maxI {
-		st.maxI = n
-	}
-	st.seen = true
 }
 
 // addInt records the range [lo, hi] of non-null values of integer-stored column i.
